@@ -1,0 +1,268 @@
+"""``naion data import | sync | status``: fill the local store and see what it holds."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+if TYPE_CHECKING:
+    import datetime as dt
+
+    import pandas as pd
+
+    from naion.providers.base import Provider, SecurityRef
+    from naion.store import Store
+    from universes.loader import Registry
+
+app = typer.Typer(no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False)
+
+FormatOpt = Annotated[str, typer.Option("--format", "-f", help="table, csv or json.")]
+OutputOpt = Annotated[Path | None, typer.Option("--output", "-o", help="Write to this file.")]
+
+
+def registry() -> Registry:
+    from universes.loader import registry_for_home
+
+    return registry_for_home()
+
+
+@app.command("import")
+def import_cmd(
+    path: Annotated[
+        Path, typer.Argument(help="Folder of CSV exports (see README: import layout).")
+    ],
+    fmt: FormatOpt = "table",
+) -> None:
+    """Load CSV exports (securities.csv, prices/, prices_qfq/, indexes/, fx/, valuation/,
+    eps/, market/) into the store in one transaction. Re-importing changes nothing."""
+    from naion.importer import import_path
+    from naion.output import check_format, console, emit
+    from naion.store import open_store
+
+    fmt = check_format(fmt)
+    reg = registry()
+    names_en = {c: m.name_en for c, m in reg.members.items() if m.name_en}
+    with open_store() as store:
+        result = import_path(store, path, reg.canonical, names_en)
+    summary = _import_summary(result)
+    err = console(stderr=True)
+    if fmt == "table":
+        emit(summary, title=f"Imported {path} in {result.seconds:.1f} s")
+    else:
+        emit(summary, fmt)
+    for note in result.skipped:
+        err.print(f"skipped {note.path}: {note.note}")
+    for note in result.warnings:
+        err.print(f"warning: {note.path}: {note.note}")
+
+
+def _import_summary(result: object) -> pd.DataFrame:
+    import pandas as pd
+
+    rows = []
+    for label, files in result.files.items():  # type: ignore[attr-defined]
+        counts = result.written.tables.get(label)  # type: ignore[attr-defined]
+        rows.append(
+            {
+                "dataset": label,
+                "files": files,
+                "rows read": result.rows.get(label, 0),  # type: ignore[attr-defined]
+                "new": counts.new if counts else 0,
+                "changed": counts.changed if counts else 0,
+                "unchanged": counts.unchanged if counts else 0,
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+@app.command("status")
+def status_cmd(
+    universe: Annotated[
+        str | None, typer.Option("--universe", "-u", help="Only members of this universe.")
+    ] = None,
+    all_codes: Annotated[
+        bool, typer.Option("--all", help="List every code, including market-panel-only ones.")
+    ] = False,
+    fmt: FormatOpt = "table",
+    output: OutputOpt = None,
+) -> None:
+    """What the store holds: per security and series, rows, first/last date, age."""
+    from naion.output import check_format, console, emit
+    from naion.status import other_datasets, security_status
+    from naion.store import open_store
+
+    fmt = check_format(fmt)
+    reg = registry()
+    codes = reg.universe(universe).codes() if universe else None
+    with open_store(read_only=True) as store:
+        table, panel_note = security_status(store, reg, codes, all_codes)
+        others = other_datasets(store)
+    if fmt != "table" or output is not None:
+        emit(table, fmt, output)
+        return
+    emit(table, title=f"Store: {_store_path()}", caption=panel_note)
+    if len(others):
+        emit(others, title="Other datasets")
+    if table.empty:
+        console(stderr=True).print("the store holds no prices yet: run 'naion data import PATH'")
+
+
+def _store_path() -> Path:
+    from naion.settings import paths
+
+    return paths().store
+
+
+@app.command("sync")
+def sync_cmd(
+    targets: Annotated[
+        list[str] | None,
+        typer.Argument(help="Universe names and/or codes (default: every curated universe)."),
+    ] = None,
+    start: Annotated[
+        str | None, typer.Option(help="First date, YYYY-MM-DD (default 2018-01-01).")
+    ] = None,
+    end: Annotated[str | None, typer.Option(help="Last date, YYYY-MM-DD (default today).")] = None,
+    segment: Annotated[
+        str | None, typer.Option("--segment", "-s", help="Only these segments (comma-separated).")
+    ] = None,
+    keep_going: Annotated[
+        bool,
+        typer.Option("--keep-going", help="Write what succeeded even if some requests fail."),
+    ] = False,
+    no_valuation: Annotated[
+        bool, typer.Option("--no-valuation", help="Skip valuation history.")
+    ] = False,
+    no_eps: Annotated[
+        bool, typer.Option("--no-eps", help="Skip the consensus EPS snapshot.")
+    ] = False,
+) -> None:
+    """Fetch missing prices, valuations, FX and consensus EPS from akshare into the store.
+
+    Incremental: dates already held are not requested again. Nothing is written unless
+    every request succeeded (or --keep-going)."""
+    import datetime as dt
+
+    from naion.dates import check_window, parse_date
+    from naion.output import console
+    from naion.providers.akshare_provider import AkshareProvider
+    from naion.store import open_store
+    from naion.sync import DEFAULT_START
+
+    reg = registry()
+    first = parse_date(start, "--start") or DEFAULT_START
+    last = parse_date(end, "--end") or dt.date.today()
+    check_window(first, last)
+    secs = resolve_targets(reg, targets or [], segment)
+    err = console(stderr=True)
+    with open_store() as store:
+        result = sync_into(
+            store,
+            AkshareProvider(),
+            reg,
+            secs,
+            first,
+            last,
+            keep_going,
+            valuation=not no_valuation,
+            eps=not no_eps,
+        )
+    for line in result.failed:
+        err.print(f"failed: {line}")
+    for code in result.rebased:
+        err.print(f"{code}: the vendor rebased its forward-adjusted prices; history replaced")
+    err.print(
+        f"sync: {result.requests} requests, {result.rows} rows fetched, "
+        f"{len(result.skipped)} series already up to date"
+    )
+    if result.failed:
+        raise typer.Exit(2)
+
+
+def resolve_targets(reg: Registry, targets: list[str], segment: str | None) -> list[SecurityRef]:
+    """Universe names and codes → the SecurityRefs to sync (in universe order, no repeats)."""
+    from naion.errors import InputError
+
+    segments = [s.strip() for s in segment.split(",")] if segment else None
+    names = targets or [n for n, u in reg.universes.items() if u.source == "curated"]
+    seen: dict[str, SecurityRef] = {}
+    for t in names:
+        if t in reg.universes:
+            for m in reg.segment_members(t, segments):
+                seen.setdefault(m.code, to_ref(m))
+        else:
+            if segments:
+                raise InputError("--segment applies to universes, not to codes", hint=f"drop {t}")
+            try:
+                m = reg.member(t)
+            except InputError:
+                raise InputError(
+                    f"{t!r} is neither a universe nor a ticker any universe lists",
+                    hint=f"universes: {', '.join(reg.universes)}",
+                ) from None
+            seen.setdefault(m.code, to_ref(m))
+    return list(seen.values())
+
+
+def to_ref(member: object) -> SecurityRef:
+    from naion.providers.base import SecurityRef
+
+    m = member
+    return SecurityRef(
+        code=m.code,  # type: ignore[attr-defined]
+        market=m.market,  # type: ignore[attr-defined]
+        exchange=m.exchange,  # type: ignore[attr-defined]
+        currency=m.currency,  # type: ignore[attr-defined]
+        vendor_codes=dict(m.vendor_codes),  # type: ignore[attr-defined]
+    )
+
+
+def sync_into(
+    store: Store,
+    provider: Provider,
+    reg: Registry,
+    secs: list[SecurityRef],
+    start: dt.date,
+    end: dt.date,
+    keep_going: bool = False,
+    valuation: bool = True,
+    eps: bool = True,
+    quiet: bool = False,
+) -> object:
+    """Plan, fetch (with a progress bar) and write a sync; returns the SyncResult."""
+    from naion import sync
+    from naion.output import console
+
+    tasks, held = sync.plan(store, secs, start, end, valuation=valuation, eps=eps)
+    names = {c: (m.name_zh, m.name_en) for c, m in reg.members.items()}
+    if not tasks:
+        result = sync.SyncResult(skipped=held)
+        return result
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    progress = Progress(
+        TextColumn("[bold]sync[/]"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        TextColumn("{task.description}"),
+        console=console(stderr=True),
+        transient=True,
+        disable=quiet,
+    )
+    with progress:
+        bar = progress.add_task("", total=len(tasks))
+
+        def on_step(i: int, task: sync.Task) -> None:
+            progress.update(bar, completed=i, description=task.label)
+
+        batch, result = sync.run(
+            store, provider, tasks, secs, on_step=on_step, keep_going=keep_going
+        )
+        progress.update(bar, completed=len(tasks))
+    batch.add("securities", sync.security_rows(secs, names))
+    result.written = store.write(batch)
+    result.skipped = held
+    return result

@@ -1,0 +1,63 @@
+"""Where naion keeps its files: NAION_HOME, or the user's cache directory.
+
+Resolution order: an explicit ``--home`` (which the CLI exports as ``NAION_HOME``), the
+``NAION_HOME`` environment variable, then ``$XDG_CACHE_HOME/naion`` (``~/.cache/naion``).
+Everything naion writes lives under that one folder::
+
+    store.duckdb      the market data store
+    universes/        user universe files (*.yaml), merged with the curated ones
+    strategies/       user strategy files (*.yaml)
+    presets/          user screen presets (*.yaml)
+    runs/             saved backtest runs
+    logs/             the traceback of the last internal error
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+
+def default_home() -> Path:
+    env = os.environ.get("NAION_HOME")
+    if env:
+        return Path(env).expanduser()
+    cache = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(cache) / "naion"
+
+
+@dataclass(frozen=True)
+class Paths:
+    """Paths under one naion home folder."""
+
+    home: Path
+
+    @property
+    def store(self) -> Path:
+        return self.home / "store.duckdb"
+
+    @property
+    def universes(self) -> Path:
+        return self.home / "universes"
+
+    @property
+    def strategies(self) -> Path:
+        return self.home / "strategies"
+
+    @property
+    def presets(self) -> Path:
+        return self.home / "presets"
+
+    @property
+    def runs(self) -> Path:
+        return self.home / "runs"
+
+    @property
+    def logs(self) -> Path:
+        return self.home / "logs"
+
+
+def paths(home: Path | str | None = None) -> Paths:
+    """The naion paths for ``home`` (default: :func:`default_home`)."""
+    return Paths(Path(home).expanduser() if home else default_home())

@@ -1,0 +1,551 @@
+"""The embedded DuckDB store: everything naion fetched or imported, readable offline.
+
+Tables (one row per key, later writes of the same key replace earlier ones)::
+
+    securities       code → name, market (A/HK/US/INDEX), exchange, currency
+    bars             (code, adjust, date) → open, high, low, close, volume (shares), amount
+    fx               (pair, date) → rate           e.g. USDCNY = CNY per 1 USD, at the close
+    valuation        (code, date) → pe_ttm, pb, ps_ttm, total_mv, total_share, pe_static, peg
+    eps              (code, snapshot_date, fiscal_year) → eps, kind (actual/estimate)
+    members          (board, snapshot_date, code) → name      concept-board snapshots
+    calendar         (exchange, date)                          trading days
+    coverage         (dataset, key) → first/last date held, when, from where
+
+``adjust`` labels every price series: ``none`` (unadjusted; for US/HK listings this is the
+vendor's split-adjusted, not dividend-adjusted close), ``qfq`` (forward-adjusted for splits
+and dividends, i.e. a total-return-like series rebased to its latest date), ``hfq``
+(backward-adjusted) and ``tr`` (an index's total-return series).
+
+Writes go through :meth:`Store.write`, one transaction per :class:`Batch`: a failed or
+killed write leaves the store as it was. Reads go through :class:`Reader`; a reader made
+with :meth:`Reader.as_of` sees only rows dated on or before that date (for consensus EPS:
+snapshots taken on or before it).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from naion.errors import NotInStoreError, StoreError
+
+if TYPE_CHECKING:
+    import duckdb
+    import pandas as pd
+
+SCHEMA_VERSION = "1"
+
+ADJUSTMENTS = {
+    "none": "unadjusted (US/HK: split-adjusted, not dividend-adjusted)",
+    "qfq": "forward-adjusted for splits and dividends (total-return-like)",
+    "hfq": "backward-adjusted for splits and dividends",
+    "tr": "total-return index",
+}
+
+_DDL = [
+    "CREATE TABLE IF NOT EXISTS meta(key VARCHAR PRIMARY KEY, value VARCHAR)",
+    """CREATE TABLE IF NOT EXISTS securities(
+        code VARCHAR PRIMARY KEY, name VARCHAR, name_en VARCHAR, market VARCHAR NOT NULL,
+        exchange VARCHAR, currency VARCHAR NOT NULL, source VARCHAR, updated_at TIMESTAMP)""",
+    """CREATE TABLE IF NOT EXISTS bars(
+        code VARCHAR, adjust VARCHAR, date DATE, open DOUBLE, high DOUBLE, low DOUBLE,
+        close DOUBLE NOT NULL, volume DOUBLE, amount DOUBLE, source VARCHAR,
+        PRIMARY KEY(code, adjust, date))""",
+    """CREATE TABLE IF NOT EXISTS fx(
+        pair VARCHAR, date DATE, rate DOUBLE NOT NULL, source VARCHAR, PRIMARY KEY(pair, date))""",
+    """CREATE TABLE IF NOT EXISTS valuation(
+        code VARCHAR, date DATE, pe_ttm DOUBLE, pb DOUBLE, ps_ttm DOUBLE, total_mv DOUBLE,
+        total_share DOUBLE, pe_static DOUBLE, peg DOUBLE, source VARCHAR,
+        PRIMARY KEY(code, date))""",
+    """CREATE TABLE IF NOT EXISTS eps(
+        code VARCHAR, snapshot_date DATE, fiscal_year INTEGER, kind VARCHAR, eps DOUBLE,
+        analysts INTEGER, source VARCHAR, PRIMARY KEY(code, snapshot_date, fiscal_year))""",
+    """CREATE TABLE IF NOT EXISTS members(
+        board VARCHAR, snapshot_date DATE, code VARCHAR, name VARCHAR, source VARCHAR,
+        PRIMARY KEY(board, snapshot_date, code))""",
+    """CREATE TABLE IF NOT EXISTS calendar(
+        exchange VARCHAR, date DATE, source VARCHAR, PRIMARY KEY(exchange, date))""",
+    """CREATE TABLE IF NOT EXISTS coverage(
+        dataset VARCHAR, key VARCHAR, first_date DATE, last_date DATE, source VARCHAR,
+        updated_at TIMESTAMP, PRIMARY KEY(dataset, key))""",
+]
+
+# table → (key columns, value columns); the order is the table's column order
+_TABLES: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
+    "securities": (("code",), ("name", "name_en", "market", "exchange", "currency", "source")),
+    "bars": (
+        ("code", "adjust", "date"),
+        ("open", "high", "low", "close", "volume", "amount", "source"),
+    ),
+    "fx": (("pair", "date"), ("rate", "source")),
+    "valuation": (
+        ("code", "date"),
+        ("pe_ttm", "pb", "ps_ttm", "total_mv", "total_share", "pe_static", "peg", "source"),
+    ),
+    "eps": (("code", "snapshot_date", "fiscal_year"), ("kind", "eps", "analysts", "source")),
+    "members": (("board", "snapshot_date", "code"), ("name", "source")),
+    "calendar": (("exchange", "date"), ("source",)),
+}
+
+
+@dataclass
+class Part:
+    """One frame bound for one table. ``keep_existing`` leaves rows already held untouched."""
+
+    table: str
+    frame: pd.DataFrame
+    keep_existing: bool = False
+    label: str = ""  # what the write report counts this part under (default: the table)
+
+
+@dataclass
+class Batch:
+    """Everything one import or sync writes, applied in a single transaction."""
+
+    parts: list[Part] = field(default_factory=list)
+    deletes: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
+    coverage: list[tuple[str, str, dt.date, dt.date, str]] = field(default_factory=list)
+
+    def add(
+        self,
+        table: str,
+        frame: pd.DataFrame,
+        keep_existing: bool = False,
+        label: str = "",
+        **consts: Any,
+    ) -> None:
+        """Queue ``frame`` for ``table``; ``consts`` fill key columns the frame lacks."""
+        if table not in _TABLES:
+            raise ValueError(f"unknown table {table}")
+        if len(frame) == 0:
+            return
+        frame = frame.assign(**consts) if consts else frame
+        keys, values = _TABLES[table]
+        for col in (*keys, *values):
+            if col not in frame.columns:
+                frame = frame.assign(**{col: None})
+        self.parts.append(Part(table, frame[[*keys, *values]], keep_existing, label or table))
+
+    def delete(self, table: str, **where: Any) -> None:
+        """Queue a delete of the rows of ``table`` matching ``where`` (before any insert)."""
+        self.deletes.append((table, where))
+
+    def cover(self, dataset: str, key: str, first: dt.date, last: dt.date, source: str) -> None:
+        """Record that ``dataset``/``key`` is held from ``first`` to ``last``."""
+        self.coverage.append((dataset, key, _as_date(first), _as_date(last), source))
+
+    def __len__(self) -> int:
+        return sum(len(p.frame) for p in self.parts)
+
+
+@dataclass
+class TableCount:
+    new: int = 0
+    changed: int = 0
+    unchanged: int = 0
+
+    @property
+    def total(self) -> int:
+        return self.new + self.changed + self.unchanged
+
+
+@dataclass
+class WriteReport:
+    """How many rows a write added, changed or found already held, per table."""
+
+    tables: dict[str, TableCount] = field(default_factory=dict)
+
+    def count(self, table: str) -> TableCount:
+        return self.tables.setdefault(table, TableCount())
+
+
+def _as_date(value: Any) -> dt.date:
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    if hasattr(value, "date"):
+        return value.date()
+    return dt.date.fromisoformat(str(value)[:10])
+
+
+class Reader:
+    """Read queries over the store; an ``as_of`` reader sees only rows dated on or before it."""
+
+    def __init__(self, con: duckdb.DuckDBPyConnection, as_of: dt.date | None = None) -> None:
+        self._con = con
+        self.as_of = as_of
+
+    def at(self, as_of: dt.date | str | None) -> Reader:
+        """A reader over the same store that sees only rows dated on or before ``as_of``."""
+        return Reader(self._con, _as_date(as_of) if as_of is not None else None)
+
+    # -- helpers -----------------------------------------------------------------------
+    def _q(self, sql: str, params: Sequence[Any] = ()) -> pd.DataFrame:
+        return self._con.execute(sql, list(params)).df()
+
+    def _window(self, col: str, start: Any = None, end: Any = None) -> tuple[str, list[Any]]:
+        clauses, params = [], []
+        if start is not None:
+            clauses.append(f"{col} >= ?")
+            params.append(_as_date(start))
+        limit = None if end is None else _as_date(end)
+        if self.as_of is not None:
+            limit = self.as_of if limit is None else min(limit, self.as_of)
+        if limit is not None:
+            clauses.append(f"{col} <= ?")
+            params.append(limit)
+        return (" AND " + " AND ".join(clauses)) if clauses else "", params
+
+    @staticmethod
+    def _in(col: str, values: Iterable[str] | None) -> tuple[str, list[Any]]:
+        if values is None:
+            return "", []
+        vals = list(dict.fromkeys(values))
+        if not vals:
+            return " AND FALSE", []
+        return f" AND {col} IN ({', '.join('?' * len(vals))})", vals
+
+    # -- queries -----------------------------------------------------------------------
+    def securities(self, codes: Iterable[str] | None = None) -> pd.DataFrame:
+        where, params = self._in("code", codes)
+        return self._q(
+            "SELECT code, name, name_en, market, exchange, currency, source FROM securities"
+            f" WHERE TRUE{where} ORDER BY code",
+            params,
+        )
+
+    def bars(
+        self,
+        codes: Iterable[str] | None,
+        adjust: str = "none",
+        start: Any = None,
+        end: Any = None,
+        fields: Sequence[str] = ("open", "high", "low", "close", "volume", "amount"),
+    ) -> pd.DataFrame:
+        """Long frame ``code, date, *fields`` for ``codes`` (None: every code held)."""
+        bad = set(fields) - set(_TABLES["bars"][1])
+        if bad:
+            raise ValueError(f"unknown bar fields {sorted(bad)}")
+        w, wp = self._window("date", start, end)
+        c, cp = self._in("code", codes)
+        cols = ", ".join(fields)
+        return self._q(
+            f"SELECT code, date, {cols} FROM bars WHERE adjust = ?{c}{w} ORDER BY code, date",
+            [adjust, *cp, *wp],
+        )
+
+    def panel(
+        self,
+        field: str = "close",
+        codes: Iterable[str] | None = None,
+        adjust: str = "none",
+        start: Any = None,
+        end: Any = None,
+    ) -> pd.DataFrame:
+        """Wide frame: one row per date, one column per code, values of ``field``."""
+        long = self.bars(codes, adjust, start, end, fields=(field,))
+        wide = long.pivot(index="date", columns="code", values=field)
+        wide.columns.name = None
+        if codes is not None:
+            wide = wide.reindex(columns=[c for c in dict.fromkeys(codes) if c in wide.columns])
+        return wide
+
+    def fx(self, pair: str, start: Any = None, end: Any = None) -> pd.Series:
+        """Daily rate of ``pair`` (e.g. ``USDCNY`` = CNY per 1 USD), indexed by date."""
+        w, wp = self._window("date", start, end)
+        df = self._q(f"SELECT date, rate FROM fx WHERE pair = ?{w} ORDER BY date", [pair, *wp])
+        return df.set_index("date")["rate"].rename(pair)
+
+    def valuation(
+        self, codes: Iterable[str] | None = None, start: Any = None, end: Any = None
+    ) -> pd.DataFrame:
+        w, wp = self._window("date", start, end)
+        c, cp = self._in("code", codes)
+        return self._q(
+            "SELECT code, date, pe_ttm, pb, ps_ttm, total_mv, total_share, pe_static, peg, source"
+            f" FROM valuation WHERE TRUE{c}{w} ORDER BY code, date",
+            [*cp, *wp],
+        )
+
+    def valuation_latest(self, codes: Iterable[str] | None = None) -> pd.DataFrame:
+        """The latest valuation row per code (dated on or before ``as_of``, if set)."""
+        w, wp = self._window("date")
+        c, cp = self._in("code", codes)
+        return self._q(
+            "SELECT * EXCLUDE (rn) FROM (SELECT code, date, pe_ttm, pb, ps_ttm, total_mv,"
+            " total_share, pe_static, peg, source, row_number() OVER"
+            " (PARTITION BY code ORDER BY date DESC) AS rn"
+            f" FROM valuation WHERE TRUE{c}{w}) WHERE rn = 1 ORDER BY code",
+            [*cp, *wp],
+        )
+
+    def eps(self, codes: Iterable[str] | None = None) -> pd.DataFrame:
+        """Per code, the rows of its latest EPS snapshot taken on or before ``as_of``."""
+        w, wp = self._window("snapshot_date")
+        c, cp = self._in("code", codes)
+        return self._q(
+            "WITH s AS (SELECT * FROM eps WHERE TRUE" + c + w + "),"
+            " latest AS (SELECT code, max(snapshot_date) AS snapshot_date FROM s GROUP BY code)"
+            " SELECT s.code, s.snapshot_date, s.fiscal_year, s.kind, s.eps, s.analysts, s.source"
+            " FROM s JOIN latest USING (code, snapshot_date) ORDER BY s.code, s.fiscal_year",
+            [*cp, *wp],
+        )
+
+    def eps_snapshot_dates(self) -> list[dt.date]:
+        df = self._q("SELECT DISTINCT snapshot_date FROM eps ORDER BY 1")
+        return [_as_date(d) for d in df["snapshot_date"]]
+
+    def members(self, board: str) -> pd.DataFrame:
+        """The latest snapshot of a concept board's members (on or before ``as_of``)."""
+        w, wp = self._window("snapshot_date")
+        return self._q(
+            "SELECT board, snapshot_date, code, name, source FROM members WHERE board = ?"
+            f"{w} AND snapshot_date = (SELECT max(snapshot_date) FROM members"
+            f" WHERE board = ?{w}) ORDER BY code",
+            [board, *wp, board, *wp],
+        )
+
+    def calendar(self, exchange: str, start: Any = None, end: Any = None) -> list[dt.date]:
+        w, wp = self._window("date", start, end)
+        df = self._q(
+            f"SELECT date FROM calendar WHERE exchange = ?{w} ORDER BY date", [exchange, *wp]
+        )
+        return [_as_date(d) for d in df["date"]]
+
+    def coverage(self, dataset: str | None = None) -> pd.DataFrame:
+        where, params = ("WHERE dataset = ?", [dataset]) if dataset else ("", [])
+        return self._q(f"SELECT * FROM coverage {where} ORDER BY dataset, key", params)
+
+    def covered(self, dataset: str, key: str) -> tuple[dt.date, dt.date] | None:
+        row = self._con.execute(
+            "SELECT first_date, last_date FROM coverage WHERE dataset = ? AND key = ?",
+            [dataset, key],
+        ).fetchone()
+        return (row[0], row[1]) if row else None
+
+    def bar_summary(self) -> pd.DataFrame:
+        """Per (code, adjust): rows, first and last date, and the sources they came from."""
+        return self._q(
+            "SELECT code, adjust, count(*) AS rows, min(date) AS first_date,"
+            " max(date) AS last_date, string_agg(DISTINCT source, '+' ORDER BY source) AS source"
+            " FROM bars GROUP BY code, adjust ORDER BY code, adjust"
+        )
+
+    def table_counts(self) -> dict[str, int]:
+        out = {}
+        for table in _TABLES:
+            row = self._con.execute(f"SELECT count(*) FROM {table}").fetchone()
+            out[table] = int(row[0]) if row else 0
+        return out
+
+    def fingerprint(self) -> str:
+        """A digest of every table's contents: equal fingerprints mean an unchanged store."""
+        parts = []
+        for table, (keys, values) in _TABLES.items():
+            cols = ", ".join((*keys, *values))
+            row = self._con.execute(
+                f"SELECT count(*), coalesce(sum(hash({cols})), 0) FROM {table}"
+            ).fetchone()
+            parts.append(f"{table}:{row[0]}:{row[1]}" if row else f"{table}:0:0")
+        row = self._con.execute(
+            "SELECT count(*), coalesce(sum(hash(dataset, key, first_date, last_date)), 0)"
+            " FROM coverage"
+        ).fetchone()
+        parts.append(f"coverage:{row[0]}:{row[1]}" if row else "coverage:0:0")
+        return "|".join(parts)
+
+
+class Store(Reader):
+    """The DuckDB file under NAION_HOME, opened read-write or read-only."""
+
+    def __init__(self, path: Path | str, read_only: bool = False) -> None:
+        import duckdb
+
+        self.path = Path(path)
+        self.read_only = read_only
+        if read_only and not self.path.exists():
+            raise NotInStoreError(
+                f"no data store at {self.path}",
+                hint="fill it with 'naion data import PATH' or 'naion data sync UNIVERSE'",
+            )
+        if not read_only:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            con = duckdb.connect(str(self.path), read_only=read_only)
+        except duckdb.IOException as exc:
+            text = str(exc)
+            if "lock" in text.lower():
+                raise StoreError(
+                    f"the store {self.path} is in use by another naion process",
+                    hint="wait for it to finish and try again",
+                ) from None
+            raise StoreError(f"cannot open the store {self.path}: {text.splitlines()[0]}") from None
+        except duckdb.Error as exc:
+            raise StoreError(
+                f"cannot open the store {self.path}: {str(exc).splitlines()[0]}",
+                hint="move the file away to start a fresh store",
+            ) from None
+        super().__init__(con)
+        if not read_only:
+            self._migrate()
+        else:
+            self._check_version()
+
+    @classmethod
+    def open(cls, home: Path | str | None = None, read_only: bool = False) -> Store:
+        from naion.settings import paths
+
+        return cls(paths(home).store, read_only=read_only)
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self._con.close()
+
+    @property
+    def con(self) -> duckdb.DuckDBPyConnection:
+        return self._con
+
+    def _migrate(self) -> None:
+        for ddl in _DDL:
+            self._con.execute(ddl)
+        row = self._con.execute("SELECT value FROM meta WHERE key = 'schema'").fetchone()
+        if row is None:
+            self._con.execute("INSERT INTO meta VALUES ('schema', ?)", [SCHEMA_VERSION])
+        elif row[0] != SCHEMA_VERSION:
+            raise StoreError(
+                f"the store {self.path} has schema version {row[0]}, this naion expects "
+                f"{SCHEMA_VERSION}",
+                hint="move the file away and re-import your data",
+            )
+
+    def _check_version(self) -> None:
+        try:
+            row = self._con.execute("SELECT value FROM meta WHERE key = 'schema'").fetchone()
+        except Exception:
+            row = None
+        if row is None or row[0] != SCHEMA_VERSION:
+            raise StoreError(
+                f"{self.path} is not a naion store of schema version {SCHEMA_VERSION}",
+                hint="move the file away and re-import your data",
+            )
+
+    @contextmanager
+    def transaction(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        """BEGIN … COMMIT, or ROLLBACK on any exception (then re-raised)."""
+        if self.read_only:
+            raise StoreError(f"the store {self.path} is open read-only")
+        self._con.execute("BEGIN TRANSACTION")
+        try:
+            yield self._con
+        except BaseException:
+            self._con.execute("ROLLBACK")
+            raise
+        self._con.execute("COMMIT")
+
+    def write(self, batch: Batch) -> WriteReport:
+        """Apply ``batch`` in one transaction and count new / changed / unchanged rows."""
+        report = WriteReport()
+        now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
+        with self.transaction() as con:
+            for table, where in batch.deletes:
+                cond = " AND ".join(f"{k} = ?" for k in where)
+                con.execute(f"DELETE FROM {table} WHERE {cond}", list(where.values()))
+            for i, part in enumerate(batch.parts):
+                self._write_part(con, part, f"stage_{i}", report, now)
+            if batch.coverage:
+                import pandas as pd
+
+                cov = pd.DataFrame(
+                    batch.coverage, columns=["dataset", "key", "first_date", "last_date", "source"]
+                )
+                cov = cov.groupby(["dataset", "key"], as_index=False).agg(
+                    first_date=("first_date", "min"),
+                    last_date=("last_date", "max"),
+                    source=("source", "last"),
+                )
+                con.register("stage_cov", cov)
+                try:
+                    con.execute(
+                        "INSERT INTO coverage SELECT dataset, key, first_date, last_date, source, ?"
+                        " FROM stage_cov ON CONFLICT (dataset, key) DO UPDATE SET"
+                        " first_date = least(coverage.first_date, excluded.first_date),"
+                        " last_date = greatest(coverage.last_date, excluded.last_date),"
+                        " source = excluded.source, updated_at = excluded.updated_at",
+                        [now],
+                    )
+                finally:
+                    con.unregister("stage_cov")
+        return report
+
+    @staticmethod
+    def _write_part(
+        con: duckdb.DuckDBPyConnection, part: Part, name: str, report: WriteReport, now: Any
+    ) -> None:
+        keys, values = _TABLES[part.table]
+        cols = (*keys, *values)
+        con.register(name, part.frame)
+        try:
+            on = " AND ".join(f"t.{k} = s.{k}" for k in keys)
+            # values compared without the source column: re-importing the same numbers from
+            # another file counts as unchanged
+            cmp_cols = [v for v in values if v != "source"]
+            same = " AND ".join(f"t.{v} IS NOT DISTINCT FROM s.{v}" for v in cmp_cols) or "TRUE"
+            # dedupe the staged keys first (the last staged row wins, as with a replace)
+            con.execute(
+                f"CREATE OR REPLACE TEMP TABLE {name}_d AS SELECT * EXCLUDE (rn) FROM ("
+                f"SELECT *, row_number() OVER (PARTITION BY {', '.join(keys)}"
+                f" ORDER BY rowid DESC) AS rn FROM (SELECT {', '.join(cols)}, row_number()"
+                f" OVER () AS rowid FROM {name})) WHERE rn = 1"
+            )
+            row = con.execute(
+                f"SELECT count(*) FILTER (WHERE t.{keys[0]} IS NULL),"
+                f" count(*) FILTER (WHERE t.{keys[0]} IS NOT NULL AND ({same})),"
+                f" count(*) FILTER (WHERE t.{keys[0]} IS NOT NULL AND NOT ({same}))"
+                f" FROM {name}_d s LEFT JOIN {part.table} t ON {on}"
+            ).fetchone()
+            new, unchanged, changed = (int(x) for x in row) if row else (0, 0, 0)
+            count = report.count(part.label or part.table)
+            col_list = ", ".join(cols)
+            extra = ", updated_at" if part.table == "securities" else ""
+            extra_val = ", ?" if part.table == "securities" else ""
+            params = [now] if part.table == "securities" else []
+            if part.keep_existing:
+                con.execute(
+                    f"INSERT INTO {part.table} ({col_list}{extra}) SELECT {col_list}{extra_val}"
+                    f" FROM {name}_d s WHERE NOT EXISTS (SELECT 1 FROM {part.table} t WHERE {on})",
+                    params,
+                )
+                count.new += new
+                count.unchanged += unchanged + changed
+            else:
+                con.execute(
+                    f"INSERT OR REPLACE INTO {part.table} ({col_list}{extra})"
+                    f" SELECT {col_list}{extra_val} FROM {name}_d",
+                    params,
+                )
+                count.new += new
+                count.changed += changed
+                count.unchanged += unchanged
+            con.execute(f"DROP TABLE {name}_d")
+        finally:
+            con.unregister(name)
+
+
+@contextmanager
+def open_store(home: Path | str | None = None, read_only: bool = False) -> Iterator[Store]:
+    """Open the store under ``home`` (default NAION_HOME) and close it afterwards."""
+    store = Store.open(home, read_only=read_only)
+    try:
+        yield store
+    finally:
+        store.close()

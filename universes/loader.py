@@ -1,0 +1,156 @@
+"""Load universe files (curated ones in the package, the user's under NAION_HOME/universes).
+
+A user file with the same ``name`` as a curated one replaces it. Every problem in a file is
+reported as one line naming the file, the key and what is wrong.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from naion.errors import ConfigError, InputError
+from universes.codes import normalize
+from universes.model import Member, Universe
+
+BUILTIN_DIR = Path(__file__).parent / "data"
+
+
+def read_yaml(path: Path) -> Any:
+    """Parse a YAML file; syntax errors become one-line :class:`ConfigError`."""
+    import yaml
+
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ConfigError(f"cannot read {path}: {exc.strerror}") from None
+    try:
+        return yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        raise ConfigError(f"{path}:{where}: malformed YAML ({problem})") from None
+
+
+def validation_message(exc: Exception) -> str:
+    """The first pydantic error as ``key.path: problem``."""
+    errors = getattr(exc, "errors", None)
+    if not callable(errors):
+        return str(exc)
+    first = errors()[0]
+    parts: list[str] = []
+    for p in first.get("loc", ()):
+        if isinstance(p, int):
+            parts.append(f"[{p}]")
+        else:
+            parts.append(("." if parts else "") + str(p))
+    loc = "".join(parts)
+    msg = str(first.get("msg", "invalid")).removeprefix("Value error, ")
+    if first.get("type") == "extra_forbidden":
+        msg = "unknown key"
+    elif first.get("type") == "missing":
+        msg = "required key is missing"
+    return f"{loc}: {msg}" if loc else msg
+
+
+def parse_universe(data: Any, origin: str, source: str) -> Universe:
+    from pydantic import ValidationError
+
+    if not isinstance(data, dict):
+        raise ConfigError(f"{origin}: expected a mapping with name, title, segments, members")
+    try:
+        return Universe.model_validate({**data, "source": source})
+    except ValidationError as exc:
+        raise ConfigError(f"{origin}: {validation_message(exc)}") from None
+    except InputError as exc:  # a bad code inside the file
+        raise ConfigError(f"{origin}: {exc.one_line()}") from None
+
+
+def load_file(path: Path, source: str = "user") -> Universe:
+    return parse_universe(read_yaml(path), str(path), source)
+
+
+@dataclass
+class Registry:
+    """Every universe known (curated + user), and every security they name."""
+
+    universes: dict[str, Universe]
+    members: dict[str, Member] = field(default_factory=dict)
+    aliases: dict[str, str] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        for uni in self.universes.values():
+            for m in uni.members:
+                self.members.setdefault(m.code, m)
+                for a in m.aliases:
+                    self.aliases[a] = m.code
+
+    def names(self) -> list[str]:
+        return list(self.universes)
+
+    def universe(self, name: str) -> Universe:
+        try:
+            return self.universes[name]
+        except KeyError:
+            raise InputError(
+                f"unknown universe {name!r}",
+                hint=f"choose one of: {', '.join(self.universes)} (see 'naion universe list')",
+            ) from None
+
+    def canonical(self, code: str) -> str:
+        """Canonical code of ``code``, following renumbering aliases (no check it is known)."""
+        c = normalize(code)
+        return self.aliases.get(c, c)
+
+    def resolve(self, code: str) -> str:
+        """Canonical code of a security some universe names; unknown codes are an error."""
+        c = self.canonical(code)
+        if c not in self.members:
+            raise InputError(
+                f"unknown ticker {code!r}: no universe lists it",
+                hint="add it to a universe file under NAION_HOME/universes "
+                "(see 'naion universe list')",
+            )
+        return c
+
+    def member(self, code: str) -> Member:
+        return self.members[self.resolve(code)]
+
+    def segment_members(self, universe: str, segments: Iterable[str] | None) -> list[Member]:
+        uni = self.universe(universe)
+        if segments is None:
+            return list(uni.members)
+        wanted = list(segments)
+        unknown = [s for s in wanted if s not in uni.segments]
+        if unknown:
+            raise InputError(
+                f"unknown segment {unknown[0]!r} in universe {universe}",
+                hint=f"choose from: {', '.join(uni.segments)}",
+            )
+        return [m for m in uni.members if m.segment in wanted]
+
+
+def load_registry(user_dir: Path | None = None) -> Registry:
+    """Curated universes, then the user's files (a user file may replace a curated one)."""
+    unis: dict[str, Universe] = {}
+    for path in sorted(BUILTIN_DIR.glob("*.yaml")):
+        uni = load_file(path, source="curated")
+        unis[uni.name] = uni
+    if user_dir is not None and user_dir.is_dir():
+        for path in sorted(user_dir.glob("*.y*ml")):
+            uni = load_file(path, source=f"user:{path.name}")
+            unis[uni.name] = uni
+    return Registry(unis)
+
+
+def registry_for_home(home: Path | str | None = None) -> Registry:
+    from naion.settings import paths
+
+    return load_registry(paths(home).universes)
+
+
+def normalize_codes(codes: Iterable[str]) -> list[str]:
+    return [normalize(c) for c in codes]

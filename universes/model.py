@@ -1,0 +1,177 @@
+"""What a universe file holds: members grouped into supply-chain segments.
+
+A universe YAML file (curated ones ship in ``universes/data``; users add theirs under
+``NAION_HOME/universes``)::
+
+    name: sodium-ion
+    title: Sodium-ion battery supply chain
+    board: 钠离子电池              # Eastmoney concept board behind `universe refresh`
+    segments:
+      cells: {title: Cells, description: Na-ion cell makers}
+    members:
+      - code: 300750.SZ
+        name_zh: 宁德时代
+        name_en: CATL
+        segment: cells
+        role: Na-ion cell leader
+        connect: true              # Stock Connect eligible (null: not verified)
+        aliases: [...]             # old codes that now mean this listing
+        listed: 2018-06-11         # optional
+        delisted: 2024-01-03       # optional; last trading day
+        successor: {code: ALTM, ratio: 2.406, date: 2024-01-04}   # optional
+        lot: 500                   # optional board lot (HK listings need it)
+
+Market, exchange and currency follow from the code; a member may override them.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from universes.codes import MARKET_CURRENCY, board_of, market_of, normalize
+
+Kind = Literal["stock", "etf", "index"]
+
+
+class Successor(BaseModel):
+    """Where a delisted member's holding went: ``ratio`` new shares per old share."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    code: str
+    ratio: float = Field(gt=0)
+    date: dt.date
+    note: str | None = None
+
+    @field_validator("code")
+    @classmethod
+    def _code(cls, v: str) -> str:
+        return normalize(v)
+
+
+class CashOut(BaseModel):
+    """A delisting for cash: ``price`` per share in the listing currency, paid on ``date``."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    price: float = Field(gt=0)
+    date: dt.date
+    note: str | None = None
+
+
+class Member(BaseModel):
+    """One listing in a universe."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    code: str
+    name_zh: str | None = None
+    name_en: str | None = None
+    segment: str
+    role: str | None = None
+    kind: Kind = "stock"
+    exchange: str | None = None
+    market: Literal["A", "HK", "US", "INDEX"] | None = None
+    currency: str | None = None
+    connect: bool | None = None
+    aliases: list[str] = Field(default_factory=list)
+    listed: dt.date | None = None
+    delisted: dt.date | None = None
+    successor: Successor | None = None
+    cash_out: CashOut | None = None
+    lot: int | None = Field(default=None, gt=0)
+    vendor_codes: dict[str, str] = Field(default_factory=dict)
+
+    @field_validator("code")
+    @classmethod
+    def _code(cls, v: str) -> str:
+        return normalize(v)
+
+    @field_validator("aliases")
+    @classmethod
+    def _aliases(cls, v: list[str]) -> list[str]:
+        return [normalize(a) for a in v]
+
+    @model_validator(mode="after")
+    def _fill(self) -> Member:
+        if self.market is None:
+            self.market = "INDEX" if self.kind == "index" else market_of(self.code)  # type: ignore[assignment]
+        if self.currency is None:
+            if self.market == "INDEX":
+                raise ValueError("an index member needs a currency")
+            self.currency = MARKET_CURRENCY[self.market]
+        if self.exchange is None and self.market == "A":
+            self.exchange = {"SH": "SSE", "SZ": "SZSE", "BJ": "BSE"}[self.code[-2:]]
+        if self.exchange is None and self.market == "HK":
+            self.exchange = "HKEX"
+        if self.successor and not self.delisted:
+            raise ValueError("a member with a successor needs its delisted date")
+        if self.cash_out and not self.delisted:
+            raise ValueError("a member with a cash_out needs its delisted date")
+        return self
+
+    @property
+    def name(self) -> str:
+        return self.name_en or self.name_zh or self.code
+
+    @property
+    def display_name(self) -> str:
+        if self.name_zh and self.name_en:
+            return f"{self.name_zh} {self.name_en}"
+        return self.name
+
+    def board(self) -> str:
+        if self.market == "INDEX":
+            return "index"
+        return board_of(self.code, self.exchange).name
+
+    def lot_rules(self) -> tuple[int, int]:
+        """(lot, minimum first order) in shares; HK uses the member's ``lot``."""
+        if self.market == "HK":
+            return (self.lot or 0, self.lot or 0)
+        b = board_of(self.code, self.exchange)
+        return (self.lot or b.lot, self.lot or b.min_order)
+
+
+class Segment(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    title: str | None = None
+    description: str | None = None
+
+
+class Universe(BaseModel):
+    """A named set of members, each in one of the universe's segments."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = Field(pattern=r"^[a-z0-9][a-z0-9-]*$")
+    title: str
+    description: str | None = None
+    board: str | None = None
+    segments: dict[str, Segment]
+    members: list[Member] = Field(min_length=1)
+    source: str = "curated"
+
+    @model_validator(mode="after")
+    def _check(self) -> Universe:
+        seen: dict[str, int] = {}
+        for i, m in enumerate(self.members):
+            if m.segment not in self.segments:
+                raise ValueError(
+                    f"members[{i}] ({m.code}): segment {m.segment!r} is not one of "
+                    f"{', '.join(self.segments)}"
+                )
+            if m.code in seen:
+                raise ValueError(f"members[{i}]: {m.code} is listed twice")
+            seen[m.code] = i
+        return self
+
+    def codes(self, segments: list[str] | None = None) -> list[str]:
+        return [m.code for m in self.members if segments is None or m.segment in segments]
+
+    def member(self, code: str) -> Member | None:
+        return next((m for m in self.members if m.code == code), None)

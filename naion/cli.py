@@ -97,7 +97,7 @@ def main(argv: list[str] | None = None) -> int:
         hint = ""
         if exc.ctx is not None:
             hint = f" (see '{exc.ctx.command_path} --help')"
-        return _fail(" ".join(exc.format_message().split()) + hint)
+        return _fail(" ".join(exc.format_message().split()).rstrip(".") + hint)
     except click.exceptions.Abort:
         return _fail("interrupted", 130)
     except KeyboardInterrupt:

@@ -32,6 +32,9 @@ def read_yaml(path: Path) -> Any:
         mark = getattr(exc, "problem_mark", None)
         where = f" line {mark.line + 1}, column {mark.column + 1}" if mark else ""
         problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        ctx = getattr(exc, "context_mark", None)
+        if ctx is not None and mark is not None and ctx.line != mark.line:
+            problem += f"; {getattr(exc, 'context', None) or 'it'} began on line {ctx.line + 1}"
         raise ConfigError(f"{path}:{where}: malformed YAML ({problem})") from None
 
 
@@ -84,9 +87,15 @@ class Registry:
     def __post_init__(self) -> None:
         for uni in self.universes.values():
             for m in uni.members:
-                self.members.setdefault(m.code, m)
                 for a in m.aliases:
                     self.aliases[a] = m.code
+        # a universe naming a listing by an old code means the listing under its current code
+        for uni in self.universes.values():
+            for i, m in enumerate(uni.members):
+                if m.code in self.aliases:
+                    uni.members[i] = m.model_copy(update={"code": self.aliases[m.code]})
+            for m in uni.members:
+                self.members.setdefault(m.code, m)
 
     def names(self) -> list[str]:
         return list(self.universes)

@@ -36,6 +36,15 @@ from universes.codes import MARKET_CURRENCY, board_of, market_of, normalize
 Kind = Literal["stock", "etf", "index"]
 
 
+def _text_code(v: object) -> object:
+    if isinstance(v, (int, float)) and not isinstance(v, bool):
+        raise ValueError(
+            f"write the code as text with its exchange, e.g. '{v}.SZ' or '{v}.BJ' "
+            "(YAML reads bare digits as a number and drops leading zeros)"
+        )
+    return v
+
+
 class Successor(BaseModel):
     """Where a delisted member's holding went: ``ratio`` new shares per old share."""
 
@@ -84,6 +93,11 @@ class Member(BaseModel):
     cash_out: CashOut | None = None
     lot: int | None = Field(default=None, gt=0)
     vendor_codes: dict[str, str] = Field(default_factory=dict)
+
+    @field_validator("code", mode="before")
+    @classmethod
+    def _code_text(cls, v: object) -> object:
+        return _text_code(v)
 
     @field_validator("code")
     @classmethod

@@ -1,0 +1,100 @@
+"""End to end: `naion data import ../shared/data/real`, then check the store against the CSVs."""
+
+from __future__ import annotations
+
+import csv
+import gzip
+import json
+from pathlib import Path
+
+import pytest
+
+from naion.store import Store
+from tests.helpers import run_cli
+from universes.loader import load_registry
+
+REG = load_registry()
+
+
+def csv_rows(path: Path) -> list[dict[str, str]]:
+    opener = gzip.open if path.suffix == ".gz" else open
+    with opener(path, "rt", encoding="utf-8") as fh:  # type: ignore[operator]
+        return list(csv.DictReader(fh))
+
+
+def test_every_imported_series_matches_its_file(real_home: Path, real_data: Path) -> None:
+    store = Store(real_home / "store.duckdb", read_only=True)
+    summary = store.bar_summary().set_index(["code", "adjust"])
+    checked = 0
+    for folder, adjust in (("prices", "none"), ("prices_qfq", "qfq"), ("indexes", "none")):
+        for path in sorted((real_data / folder).glob("*.csv")):
+            code = REG.canonical(path.stem)
+            rows = [r for r in csv_rows(path) if r["close"] not in ("", "-")]
+            s = summary.loc[(code, adjust)]
+            if folder == "prices" and code.endswith((".SZ", ".SH", ".BJ")):
+                # the whole-market panel adds rows before/after some per-code files
+                assert s["rows"] >= len(rows), path
+            else:
+                assert s["rows"] == len(rows), path
+            got = store.bars([code], adjust, rows[0]["date"], rows[-1]["date"], ("close",))
+            got = got.set_index(got["date"].dt.strftime("%Y-%m-%d"))["close"]
+            for r in rows[:: max(1, len(rows) // 25)]:
+                assert got[r["date"]] == float(r["close"]), (path, r["date"])
+            checked += 1
+    assert checked == 19 + 1 + 19 + 8 + 2 - 1  # 20 A + 8 US/HK in prices/, 19 qfq, 2 indexes
+    store.close()
+
+
+def test_known_values_and_panel(real_home: Path) -> None:
+    store = Store(real_home / "store.duckdb", read_only=True)
+    day = "2022-11-22"
+    close = store.bars(["300750.SZ"], "none", day, day)
+    assert close["close"].iloc[0] == 375.00
+    assert close["amount"].iloc[0] == 3701483129.43
+    assert store.fx("USDCNY", day, day).iloc[0] == 7.1642
+    assert store.bars(["000300.SH"], "none", day, day)["close"].iloc[0] == pytest.approx(3769.57, abs=0.005)
+    # 835185.BJ's files land under its current code
+    assert store.bars(["920185.BJ"], "none", day, day)["close"].iloc[0] == 47.31
+    # whole market panel: every code of the file is held on 2022-11-22
+    snap = csv_rows(Path(__file__).resolve().parents[2].parent / "shared/data/real/market/"
+                    "ashare_snapshot_2022-11-22.csv")
+    panel = store.bars(None, "none", day, day, ("close",))
+    held = dict(zip(panel["code"], panel["close"], strict=True))
+    for r in snap[::97]:
+        assert held[REG.canonical(r["code"])] == float(r["close"]), r["code"]
+    val = store.valuation(["300750.SZ"], day, day)
+    assert val["total_mv"].iloc[0] == 915942946500
+    store.close()
+
+
+def test_status_lists_every_security_with_its_counts(
+    real_home: Path, real_data: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, out, _ = run_cli(["data", "status", "--format", "json"], capsys)
+    assert code == 0
+    rows = {(r["code"], r["series"]): r for r in json.loads(out)}
+    for sec in csv_rows(real_data / "securities.csv"):
+        c = REG.canonical(sec["code"])
+        if sec["market"] == "A-QFQ":
+            r = rows[(c, "qfq")]
+            assert r["rows"] == int(sec["rows"])
+            assert (r["first"], r["last"]) == (sec["first_date"], sec["last_date"])
+        elif sec["market"] in ("US", "HK", "INDEX"):
+            assert (c, "none") in rows or (c, "qfq") in rows
+        else:
+            r = rows[(c, "none")]
+            assert r["rows"] >= int(sec["rows"])
+
+
+def test_reimport_changes_nothing(real_home: Path, real_data: Path,
+                                  capsys: pytest.CaptureFixture[str]) -> None:
+    store = Store(real_home / "store.duckdb", read_only=True)
+    before = store.fingerprint()
+    store.close()
+    code, out, _ = run_cli(["data", "import", str(real_data), "--format", "json"], capsys)
+    assert code == 0
+    for row in json.loads(out):
+        assert row["new"] == 0 and row["changed"] == 0, row
+    store = Store(real_home / "store.duckdb", read_only=True)
+    assert store.fingerprint() == before
+    store.close()

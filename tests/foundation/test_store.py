@@ -1,0 +1,139 @@
+from __future__ import annotations
+
+import datetime as dt
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from naion.errors import NotInStoreError
+from naion.store import Batch, Store
+
+
+def bars(dates: list[str], closes: list[float]) -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "date": pd.to_datetime(dates),
+            "open": closes,
+            "high": closes,
+            "low": closes,
+            "close": closes,
+            "volume": [100.0] * len(dates),
+            "amount": [1000.0] * len(dates),
+        }
+    )
+
+
+def test_round_trip_and_counts(tmp_path: Path) -> None:
+    store = Store(tmp_path / "s.duckdb")
+    b = Batch()
+    b.add("bars", bars(["2024-01-02", "2024-01-03"], [10.0, 11.0]), code="AAA", adjust="none")
+    b.cover("bars:none", "AAA", dt.date(2024, 1, 1), dt.date(2024, 1, 3), "test")
+    rep = store.write(b)
+    assert (rep.tables["bars"].new, rep.tables["bars"].changed) == (2, 0)
+    got = store.bars(["AAA"], "none", fields=("close",))
+    assert got["close"].tolist() == [10.0, 11.0]
+    assert store.covered("bars:none", "AAA") == (dt.date(2024, 1, 1), dt.date(2024, 1, 3))
+
+    # same rows again: unchanged; one changed value: changed; a new date: new
+    b2 = Batch()
+    frame = bars(["2024-01-02", "2024-01-03", "2024-01-04"], [10.0, 11.5, 12.0])
+    b2.add("bars", frame, code="AAA", adjust="none")
+    rep2 = store.write(b2)
+    c = rep2.tables["bars"]
+    assert (c.new, c.changed, c.unchanged) == (1, 1, 1)
+    assert store.bars(["AAA"], "none", fields=("close",))["close"].tolist() == [10.0, 11.5, 12.0]
+    store.close()
+
+
+def test_as_of_reader_hides_later_rows(tmp_path: Path) -> None:
+    store = Store(tmp_path / "s.duckdb")
+    b = Batch()
+    b.add("bars", bars(["2024-01-02", "2024-01-03", "2024-01-04"], [1.0, 2.0, 3.0]),
+          code="AAA", adjust="none")
+    eps_frame = pd.DataFrame({"code": ["AAA"], "fiscal_year": [2024], "kind": ["estimate"],
+                              "eps": [1.0]})
+    b.add("eps", eps_frame, snapshot_date=dt.date(2024, 1, 2))
+    b.add("eps", eps_frame.assign(eps=2.0), snapshot_date=dt.date(2024, 1, 4))
+    b.add("fx", pd.DataFrame({"date": pd.to_datetime(["2024-01-02", "2024-01-04"]),
+                              "rate": [7.1, 7.2]}), pair="USDCNY")
+    store.write(b)
+    view = store.at("2024-01-03")
+    assert view.bars(["AAA"], fields=("close",))["close"].tolist() == [1.0, 2.0]
+    assert view.panel("close", ["AAA"])["AAA"].tolist() == [1.0, 2.0]
+    assert view.eps(["AAA"])["eps"].tolist() == [1.0]
+    assert store.eps(["AAA"])["eps"].tolist() == [2.0]
+    assert view.fx("USDCNY").tolist() == [7.1]
+    # an explicit end after the as-of date cannot see past it either
+    assert view.bars(["AAA"], end="2024-12-31", fields=("close",))["close"].max() == 2.0
+    store.close()
+
+
+def test_failed_write_rolls_back(tmp_path: Path) -> None:
+    store = Store(tmp_path / "s.duckdb")
+    b = Batch()
+    b.add("bars", bars(["2024-01-02"], [10.0]), code="AAA", adjust="none")
+    store.write(b)
+    before = store.fingerprint()
+    bad = Batch()
+    bad.add("bars", bars(["2024-01-03"], [11.0]), code="AAA", adjust="none")
+    broken = bars(["2024-01-04"], [12.0])
+    broken["close"] = None  # violates NOT NULL: the whole batch must roll back
+    bad.add("bars", broken, code="BBB", adjust="none")
+    with pytest.raises(Exception):  # noqa: B017 - any DuckDB constraint error
+        store.write(bad)
+    assert store.fingerprint() == before
+    store.close()
+
+
+def test_read_only_open_of_missing_store_is_a_clear_error(tmp_path: Path) -> None:
+    with pytest.raises(NotInStoreError, match="no data store"):
+        Store(tmp_path / "missing.duckdb", read_only=True)
+
+
+def test_killed_write_leaves_previous_data(tmp_path: Path) -> None:
+    """SIGKILL a writer in the middle of its transaction: the store keeps its old contents."""
+    path = tmp_path / "s.duckdb"
+    store = Store(path)
+    b = Batch()
+    b.add("bars", bars(["2024-01-02"], [10.0]), code="AAA", adjust="none")
+    store.write(b)
+    before = store.fingerprint()
+    store.close()
+    script = textwrap.dedent(
+        f"""
+        import sys, time
+        import pandas as pd
+        from naion.store import Batch, Store
+        orig = Store._write_part
+        def slow(con, part, name, report, now):
+            orig(con, part, name, report, now)
+            print("IN_TRANSACTION", flush=True)
+            time.sleep(60)
+        Store._write_part = staticmethod(slow)
+        s = Store({str(path)!r})
+        b = Batch()
+        n = 50_000
+        frame = pd.DataFrame({{"date": pd.date_range("2000-01-01", periods=n),
+                               "close": 1.0}})
+        b.add("bars", frame, code="BBB", adjust="none")
+        b.add("bars", frame, code="CCC", adjust="none")
+        s.write(b)
+        """
+    )
+    proc = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True)
+    assert proc.stdout is not None
+    line = proc.stdout.readline()
+    assert line.strip() == "IN_TRANSACTION"
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait(timeout=30)
+    proc.stdout.close()
+    reopened = Store(path, read_only=True)
+    assert reopened.fingerprint() == before
+    assert reopened.bars(["BBB"], "none").empty
+    reopened.close()

@@ -52,22 +52,47 @@ log = logging.getLogger(__name__)
 ADJUST = {"none": "", "qfq": "qfq"}  # naion adjust -> akshare adjust
 
 # vendor columns -> BARS columns
-_EM_BARS = {"日期": "date", "开盘": "open", "最高": "high", "最低": "low", "收盘": "close",
-            "成交量": "volume", "成交额": "amount"}
-_EN_BARS = {"date": "date", "open": "open", "high": "high", "low": "low", "close": "close",
-            "volume": "volume", "amount": "amount"}
+_EM_BARS = {
+    "日期": "date",
+    "开盘": "open",
+    "最高": "high",
+    "最低": "low",
+    "收盘": "close",
+    "成交量": "volume",
+    "成交额": "amount",
+}
+_EN_BARS = {
+    "date": "date",
+    "open": "open",
+    "high": "high",
+    "low": "low",
+    "close": "close",
+    "volume": "volume",
+    "amount": "amount",
+}
 _EN_OHLCV = {k: v for k, v in _EN_BARS.items() if k != "amount"}
 _EN_OHLC = {k: v for k, v in _EN_BARS.items() if k not in ("volume", "amount")}
 _GLOBAL_EM = {"日期": "date", "今开": "open", "最高": "high", "最低": "low", "最新价": "close"}
 
 # Eastmoney US market prefixes by exchange (NYSE Arca and NYSE American ETFs are "107" there)
-_US_PREFIX = {"NASDAQ": "105", "NYSE": "106", "NYSE ARCA": "107", "NYSEARCA": "107",
-              "ARCA": "107", "AMEX": "107", "NYSE AMERICAN": "107", "NYSE MKT": "107"}
+_US_PREFIX = {
+    "NASDAQ": "105",
+    "NYSE": "106",
+    "NYSE ARCA": "107",
+    "NYSEARCA": "107",
+    "ARCA": "107",
+    "AMEX": "107",
+    "NYSE AMERICAN": "107",
+    "NYSE MKT": "107",
+}
 # naion US index code -> (Sina symbol, Eastmoney global index name)
 _US_INDEX = {"SPX": (".INX", "标普500"), "DJI": (".DJI", "道琼斯")}
 # FX pair -> (Eastmoney forex code, BOC currency name(s) for the Sina fallback)
-_FX = {"USDCNY": ("USDCNYC", ("美元",)), "HKDCNY": ("HKDCNYC", ("港币",)),
-       "USDHKD": ("USDHKD", ("美元", "港币"))}
+_FX = {
+    "USDCNY": ("USDCNYC", ("美元",)),
+    "HKDCNY": ("HKDCNYC", ("港币",)),
+    "USDHKD": ("USDHKD", ("美元", "港币")),
+}
 
 _A_CODE = re.compile(r"^(\d{6})\.(SH|SZ|BJ)$")
 _INDEX_CODE = re.compile(r"^(\d{6})\.(SH|SZ|BJ|CSI)$")
@@ -88,9 +113,7 @@ class AkshareProvider:
 
     # ------------------------------------------------------------------ bars
 
-    def bars(
-        self, sec: SecurityRef, adjust: str, start: dt.date, end: dt.date
-    ) -> pd.DataFrame:
+    def bars(self, sec: SecurityRef, adjust: str, start: dt.date, end: dt.date) -> pd.DataFrame:
         start, end = _span(sec.code, start, end)
         market = (sec.market or "").upper()
         if market == "INDEX":
@@ -131,15 +154,24 @@ class AkshareProvider:
 
         def em() -> pd.DataFrame:
             raw = self._vendor(
-                "stock_zh_a_hist", symbol=em_symbol, period="daily", start_date=_ymd(start),
-                end_date=_ymd(end), adjust=adj, timeout=self.timeout,
+                "stock_zh_a_hist",
+                symbol=em_symbol,
+                period="daily",
+                start_date=_ymd(start),
+                end_date=_ymd(end),
+                adjust=adj,
+                timeout=self.timeout,
             )
             return _bars(raw, _EM_BARS, 100.0, start, end)  # 成交量 in lots
 
         def tx() -> pd.DataFrame:
             raw = self._vendor(
-                "stock_zh_a_hist_tx", symbol=tx_symbol, start_date=start.isoformat(),
-                end_date=end.isoformat(), adjust=adj, timeout=self.timeout,
+                "stock_zh_a_hist_tx",
+                symbol=tx_symbol,
+                start_date=start.isoformat(),
+                end_date=end.isoformat(),
+                adjust=adj,
+                timeout=self.timeout,
             )
             return _bars(raw, _EN_BARS, tx_factor, start, end)
 
@@ -157,8 +189,12 @@ class AkshareProvider:
 
         def em() -> pd.DataFrame:
             raw = self._vendor(
-                "stock_hk_hist", symbol=em_symbol, period="daily", start_date=_ymd(start),
-                end_date=_ymd(end), adjust=adj,
+                "stock_hk_hist",
+                symbol=em_symbol,
+                period="daily",
+                start_date=_ymd(start),
+                end_date=_ymd(end),
+                adjust=adj,
             )
             return _bars(raw, _EM_BARS, 1.0, start, end)  # HK volume is in shares
 
@@ -184,8 +220,12 @@ class AkshareProvider:
         def em(symbol: str) -> Callable[[], pd.DataFrame]:
             def call() -> pd.DataFrame:
                 raw = self._vendor(
-                    "stock_us_hist", symbol=symbol, period="daily", start_date=_ymd(start),
-                    end_date=_ymd(end), adjust=adj,
+                    "stock_us_hist",
+                    symbol=symbol,
+                    period="daily",
+                    start_date=_ymd(start),
+                    end_date=_ymd(end),
+                    adjust=adj,
                 )
                 return _bars(raw, _EM_BARS, 1.0, start, end)  # US volume is in shares
 
@@ -228,7 +268,9 @@ class AkshareProvider:
 
         def em() -> pd.DataFrame:
             raw = self._vendor(
-                "stock_zh_index_daily_em", symbol=em_symbol, start_date=_ymd(start),
+                "stock_zh_index_daily_em",
+                symbol=em_symbol,
+                start_date=_ymd(start),
                 end_date=_ymd(end),
             )
             return _bars(raw, _EN_BARS, 100.0, start, end)  # index volume is in lots
@@ -237,7 +279,9 @@ class AkshareProvider:
             # its 6th field, which akshare calls "amount", is really Tencent's volume (unit
             # unstated): keep prices only
             raw = self._vendor(
-                "stock_zh_index_daily_tx", symbol=tx_symbol, start_date=_ymd(start),
+                "stock_zh_index_daily_tx",
+                symbol=tx_symbol,
+                start_date=_ymd(start),
                 end_date=_ymd(end),
             )
             return _bars(raw, _EN_OHLC, 1.0, start, end)
@@ -299,9 +343,16 @@ class AkshareProvider:
         start, end = _span(sec.code, start, end)
         six, _ = _a_parts(sec.code)
         symbol = sec.vendor_codes.get("em", six)
-        columns = {"数据日期": "date", "PE(TTM)": "pe_ttm", "PE(静)": "pe_static",
-                   "市净率": "pb", "市销率": "ps_ttm", "PEG值": "peg", "总市值": "total_mv",
-                   "总股本": "total_share"}
+        columns = {
+            "数据日期": "date",
+            "PE(TTM)": "pe_ttm",
+            "PE(静)": "pe_static",
+            "市净率": "pb",
+            "市销率": "ps_ttm",
+            "PEG值": "peg",
+            "总市值": "total_mv",
+            "总股本": "total_share",
+        }
 
         def em() -> pd.DataFrame:
             raw = self._vendor("stock_value_em", symbol=symbol)
@@ -331,12 +382,16 @@ class AkshareProvider:
             return bulk["table"]
 
         parts = []
+        seen: set[str] = set()
         for sec in codes:
             if (sec.market or "").upper() != "A":
                 log.info("%s: no consensus EPS source for market %s", sec.code, sec.market)
                 continue
             six, exchange = _a_parts(sec.code)
             code = f"{six}.{exchange}"
+            if code in seen:
+                continue
+            seen.add(code)
 
             def em(six: str = six, code: str = code) -> pd.DataFrame:
                 table = em_table()
@@ -352,7 +407,9 @@ class AkshareProvider:
                 _need(raw, ["年度", "预测机构数", "均值"])
                 years = pd.to_numeric(raw["年度"].astype("str").str.slice(0, 4), errors="coerce")
                 mean = pd.to_numeric(raw["均值"], errors="coerce")
-                return _eps_rows(code, years, mean, pd.to_numeric(raw["预测机构数"], "coerce"))
+                return _eps_rows(
+                    code, years, mean, pd.to_numeric(raw["预测机构数"], errors="coerce")
+                )
 
             parts.append(
                 self._first(
@@ -450,9 +507,7 @@ class AkshareProvider:
             except Exception as exc:
                 last = _TAP.last
                 if last is not None and last.status_code >= 400:
-                    raise requests.HTTPError(
-                        f"HTTP {last.status_code}", response=last
-                    ) from exc
+                    raise requests.HTTPError(f"HTTP {last.status_code}", response=last) from exc
                 if _answered_null(last):
                     raise ProviderError(_UNKNOWN) from exc
                 raise
@@ -500,10 +555,14 @@ class AkshareProvider:
         ]
         try:
             used, out = first_of(what, wrapped)
-        except ProviderError:
+        except ProviderError as exc:
             if empties:
                 log.info("%s: no rows (%s)", what, "; ".join(failures))
                 return empties[0]
+            if any(f.endswith(_UNKNOWN) for f in failures):
+                raise ProviderError(
+                    exc.message, hint="check the code; the vendor may not list it"
+                ) from exc
             raise
         if failures:
             log.warning("%s: answered by %s after: %s", what, used, "; ".join(failures))

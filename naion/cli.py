@@ -59,6 +59,9 @@ def _mount() -> None:
 
     app.add_typer(universe_app, name="universe", help="List, show and refresh universes.")
     app.add_typer(data_app, name="data", help="Fill and inspect the local data store.")
+    from screener.cli import register as register_screen
+
+    register_screen(app)
 
 
 _mount()

@@ -86,12 +86,16 @@ def to_json(obj: Any) -> str:
     return json.dumps(clean(obj), ensure_ascii=False, indent=2, default=default)
 
 
-def fmt_cell(value: Any, digits: int = 2) -> str:
+def fmt_cell(value: Any, digits: int = 2, kind: str | None = None) -> str:
     v = _plain(value)
     if v is None:
         return "—"
     if isinstance(v, bool):
         return "yes" if v else "no"
+    if kind == "pct" and isinstance(v, (int, float)):
+        return f"{v * 100:,.{max(digits - 1, 0)}f}%"
+    if kind == "int" and isinstance(v, (int, float)):
+        return f"{v:,.0f}"
     if isinstance(v, float):
         if abs(v) >= 1e9:
             return f"{v / 1e9:,.2f}bn"
@@ -108,6 +112,7 @@ def render_table(
     title: str | None = None,
     caption: str | None = None,
     digits: dict[str, int] | None = None,
+    kinds: dict[str, str] | None = None,
 ) -> Any:
     from rich.table import Table
 
@@ -116,9 +121,13 @@ def render_table(
         numeric = frame[col].dtype.kind in "iuf"
         table.add_column(str(col), justify="right" if numeric else "left", overflow="fold")
     digits = digits or {}
+    kinds = kinds or {}
     for row in frame.itertuples(index=False):
         table.add_row(
-            *(fmt_cell(v, digits.get(str(c), 2)) for c, v in zip(frame.columns, row, strict=True))
+            *(
+                fmt_cell(v, digits.get(str(c), 2), kinds.get(str(c)))
+                for c, v in zip(frame.columns, row, strict=True)
+            )
         )
     return table
 
@@ -130,11 +139,15 @@ def emit(
     title: str | None = None,
     caption: str | None = None,
     digits: dict[str, int] | None = None,
+    kinds: dict[str, str] | None = None,
 ) -> None:
-    """Print ``frame`` as a table, CSV or JSON — to stdout, or to ``output`` if given."""
+    """Print ``frame`` as a table, CSV or JSON — to stdout, or to ``output`` if given.
+
+    ``kinds`` formats table cells by column: ``pct`` (fractions as percent), ``int``.
+    """
     fmt = check_format(fmt)
     if fmt == "table" and output is None:
-        console().print(render_table(frame, title, caption, digits))
+        console().print(render_table(frame, title, caption, digits, kinds))
         return
     if fmt == "json":
         text = to_json(records(frame)) + "\n"
@@ -144,7 +157,7 @@ def emit(
         from rich.console import Console
 
         buf = Console(record=True, width=200, file=open_devnull())
-        buf.print(render_table(frame, title, caption, digits))
+        buf.print(render_table(frame, title, caption, digits, kinds))
         text = buf.export_text()
     write_text(text, output)
 

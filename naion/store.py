@@ -163,6 +163,11 @@ class WriteReport:
         return self.tables.setdefault(table, TableCount())
 
 
+def _first(rows: list[Any]) -> Any:
+    """The first row of a fully fetched result, or None (DuckDB 2 forbids half-read results)."""
+    return rows[0] if rows else None
+
+
 def _as_date(value: Any) -> dt.date:
     if isinstance(value, dt.datetime):
         return value.date()
@@ -322,10 +327,12 @@ class Reader:
         return self._q(f"SELECT * FROM coverage {where} ORDER BY dataset, key", params)
 
     def covered(self, dataset: str, key: str) -> tuple[dt.date, dt.date] | None:
-        row = self._con.execute(
-            "SELECT first_date, last_date FROM coverage WHERE dataset = ? AND key = ?",
-            [dataset, key],
-        ).fetchone()
+        row = _first(
+            self._con.execute(
+                "SELECT first_date, last_date FROM coverage WHERE dataset = ? AND key = ?",
+                [dataset, key],
+            ).fetchall()
+        )
         return (row[0], row[1]) if row else None
 
     def bar_summary(self) -> pd.DataFrame:
@@ -339,7 +346,7 @@ class Reader:
     def table_counts(self) -> dict[str, int]:
         out = {}
         for table in _TABLES:
-            row = self._con.execute(f"SELECT count(*) FROM {table}").fetchone()
+            row = _first(self._con.execute(f"SELECT count(*) FROM {table}").fetchall())
             out[table] = int(row[0]) if row else 0
         return out
 
@@ -348,14 +355,18 @@ class Reader:
         parts = []
         for table, (keys, values) in _TABLES.items():
             cols = ", ".join((*keys, *values))
-            row = self._con.execute(
-                f"SELECT count(*), coalesce(sum(hash({cols})), 0) FROM {table}"
-            ).fetchone()
+            row = _first(
+                self._con.execute(
+                    f"SELECT count(*), coalesce(sum(hash({cols})), 0) FROM {table}"
+                ).fetchall()
+            )
             parts.append(f"{table}:{row[0]}:{row[1]}" if row else f"{table}:0:0")
-        row = self._con.execute(
-            "SELECT count(*), coalesce(sum(hash(dataset, key, first_date, last_date)), 0)"
-            " FROM coverage"
-        ).fetchone()
+        row = _first(
+            self._con.execute(
+                "SELECT count(*), coalesce(sum(hash(dataset, key, first_date, last_date)), 0)"
+                " FROM coverage"
+            ).fetchall()
+        )
         parts.append(f"coverage:{row[0]}:{row[1]}" if row else "coverage:0:0")
         return "|".join(parts)
 
@@ -418,7 +429,7 @@ class Store(Reader):
     def _migrate(self) -> None:
         for ddl in _DDL:
             self._con.execute(ddl)
-        row = self._con.execute("SELECT value FROM meta WHERE key = 'schema'").fetchone()
+        row = _first(self._con.execute("SELECT value FROM meta WHERE key = 'schema'").fetchall())
         if row is None:
             self._con.execute("INSERT INTO meta VALUES ('schema', ?)", [SCHEMA_VERSION])
         elif row[0] != SCHEMA_VERSION:
@@ -430,7 +441,9 @@ class Store(Reader):
 
     def _check_version(self) -> None:
         try:
-            row = self._con.execute("SELECT value FROM meta WHERE key = 'schema'").fetchone()
+            row = _first(
+                self._con.execute("SELECT value FROM meta WHERE key = 'schema'").fetchall()
+            )
         except Exception:
             row = None
         if row is None or row[0] != SCHEMA_VERSION:
@@ -507,12 +520,14 @@ class Store(Reader):
                 f" ORDER BY rowid DESC) AS rn FROM (SELECT {', '.join(cols)}, row_number()"
                 f" OVER () AS rowid FROM {name})) WHERE rn = 1"
             )
-            row = con.execute(
-                f"SELECT count(*) FILTER (WHERE t.{keys[0]} IS NULL),"
-                f" count(*) FILTER (WHERE t.{keys[0]} IS NOT NULL AND ({same})),"
-                f" count(*) FILTER (WHERE t.{keys[0]} IS NOT NULL AND NOT ({same}))"
-                f" FROM {name}_d s LEFT JOIN {part.table} t ON {on}"
-            ).fetchone()
+            row = _first(
+                con.execute(
+                    f"SELECT count(*) FILTER (WHERE t.{keys[0]} IS NULL),"
+                    f" count(*) FILTER (WHERE t.{keys[0]} IS NOT NULL AND ({same})),"
+                    f" count(*) FILTER (WHERE t.{keys[0]} IS NOT NULL AND NOT ({same}))"
+                    f" FROM {name}_d s LEFT JOIN {part.table} t ON {on}"
+                ).fetchall()
+            )
             new, unchanged, changed = (int(x) for x in row) if row else (0, 0, 0)
             count = report.count(part.label or part.table)
             col_list = ", ".join(cols)

@@ -37,7 +37,12 @@ def test_universe_show_prints_every_segment(capsys: pytest.CaptureFixture[str]) 
     assert code == 0
     rows = json.loads(out)
     assert {r["segment"] for r in rows} == {
-        "cells", "cathode", "anode", "electrolyte", "upstream", "integrators",
+        "cells",
+        "cathode",
+        "anode",
+        "electrolyte",
+        "upstream",
+        "integrators",
     }
     assert len(rows) == 20
     bj = next(r for r in rows if r["code"] == "920185.BJ")

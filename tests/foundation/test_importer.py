@@ -16,46 +16,67 @@ REG = load_registry()
 
 
 def make_folder(root: Path) -> Path:
-    write(root / "securities.csv", """
+    write(
+        root / "securities.csv",
+        """
 code,name,market,exchange,currency,first_date,last_date,rows,source_id,adjustment
 300750.SZ,宁德时代,A,SZSE,CNY,2022-11-21,2022-11-23,3,T,none
 300750.SZ,宁德时代,A-QFQ,SZSE,CNY,2022-11-21,2022-11-23,3,T,qfq
 TSLA,Tesla,US,NASDAQ,USD,2022-11-21,2022-11-23,3,T,split-adjusted
 000300.SH,沪深300,INDEX,SSE,CNY,2022-11-21,2022-11-22,2,T,none
-""")
-    write(root / "prices" / "300750.SZ.csv", """
+""",
+    )
+    write(
+        root / "prices" / "300750.SZ.csv",
+        """
 date,open,high,low,close,volume,amount,adj_close
 2022-11-21,384.0,390.0,380.0,383.0,100,38300,199.0
 2022-11-22,380.0,382.87,373.0,375.0,9836241,3701483129.43,195.0
 2022-11-23,375.0,380.0,370.0,378.5,,-,196.6
-""")
-    write(root / "prices_qfq" / "300750.SZ.csv", """
+""",
+    )
+    write(
+        root / "prices_qfq" / "300750.SZ.csv",
+        """
 date,open,high,low,close,volume
 2022-11-21,199.5,202.6,197.4,198.9,100
 2022-11-22,197.4,198.9,193.7,194.8,9836241
 2022-11-23,194.8,197.4,192.2,196.6,5
-""")
-    write(root / "prices" / "TSLA.csv", """
+""",
+    )
+    write(
+        root / "prices" / "TSLA.csv",
+        """
 date,open,high,low,close,volume,adj_close
 2022-11-21,175.0,176.8,167.5,167.87,92882700,167.87
 2022-11-22,168.6,170.9,166.2,169.91,78452300,84.955
 2022-11-23,173.6,183.6,172.5,183.2,109536700,
-""")
-    write(root / "indexes" / "000300.SH.csv", """
+""",
+    )
+    write(
+        root / "indexes" / "000300.SH.csv",
+        """
 date,open,high,low,close,volume,amount,adj_close
 2022-11-21,3770.0,3780.0,3750.0,3760.1,1,2,4600.5
 2022-11-22,3760.0,3790.0,3740.0,3769.57,1,2,4612.3
-""")
+""",
+    )
     write(root / "fx" / "USDCNY.csv", "date,rate\n2022-11-21,7.1376\n2022-11-22,7.1642\n")
-    write(root / "valuation" / "300750.SZ.csv", """
+    write(
+        root / "valuation" / "300750.SZ.csv",
+        """
 date,pe_ttm,pb,ps_ttm,total_mv,total_share
 2022-11-22,35.5406,6.1,3.4,915942946500,2442514524
-""")
-    write(root / "eps" / "2022-11-22.csv", """
+""",
+    )
+    write(
+        root / "eps" / "2022-11-22.csv",
+        """
 code,fiscal_year,kind,eps,analysts
 300750.SZ,2021,actual,6.88,
 300750.SZ,2022,estimate,11.48,30
-""")
+""",
+    )
     (root / "market").mkdir(parents=True, exist_ok=True)
     with gzip.open(root / "market" / "panel.csv.gz", "wt", encoding="utf-8") as fh:
         fh.write("date,code,open,high,low,close,amount\n")

@@ -52,12 +52,16 @@ def test_known_values_and_panel(real_home: Path) -> None:
     assert close["close"].iloc[0] == 375.00
     assert close["amount"].iloc[0] == 3701483129.43
     assert store.fx("USDCNY", day, day).iloc[0] == 7.1642
-    assert store.bars(["000300.SH"], "none", day, day)["close"].iloc[0] == pytest.approx(3769.57, abs=0.005)
+    assert store.bars(["000300.SH"], "none", day, day)["close"].iloc[0] == pytest.approx(
+        3769.57, abs=0.005
+    )
     # 835185.BJ's files land under its current code
     assert store.bars(["920185.BJ"], "none", day, day)["close"].iloc[0] == 47.31
     # whole market panel: every code of the file is held on 2022-11-22
-    snap = csv_rows(Path(__file__).resolve().parents[2].parent / "shared/data/real/market/"
-                    "ashare_snapshot_2022-11-22.csv")
+    snap = csv_rows(
+        Path(__file__).resolve().parents[2].parent / "shared/data/real/market/"
+        "ashare_snapshot_2022-11-22.csv"
+    )
     panel = store.bars(None, "none", day, day, ("close",))
     held = dict(zip(panel["code"], panel["close"], strict=True))
     for r in snap[::97]:
@@ -86,8 +90,9 @@ def test_status_lists_every_security_with_its_counts(
             assert r["rows"] >= int(sec["rows"])
 
 
-def test_reimport_changes_nothing(real_home: Path, real_data: Path,
-                                  capsys: pytest.CaptureFixture[str]) -> None:
+def test_reimport_changes_nothing(
+    real_home: Path, real_data: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     store = Store(real_home / "store.duckdb", read_only=True)
     before = store.fingerprint()
     store.close()

@@ -54,14 +54,22 @@ def test_round_trip_and_counts(tmp_path: Path) -> None:
 def test_as_of_reader_hides_later_rows(tmp_path: Path) -> None:
     store = Store(tmp_path / "s.duckdb")
     b = Batch()
-    b.add("bars", bars(["2024-01-02", "2024-01-03", "2024-01-04"], [1.0, 2.0, 3.0]),
-          code="AAA", adjust="none")
-    eps_frame = pd.DataFrame({"code": ["AAA"], "fiscal_year": [2024], "kind": ["estimate"],
-                              "eps": [1.0]})
+    b.add(
+        "bars",
+        bars(["2024-01-02", "2024-01-03", "2024-01-04"], [1.0, 2.0, 3.0]),
+        code="AAA",
+        adjust="none",
+    )
+    eps_frame = pd.DataFrame(
+        {"code": ["AAA"], "fiscal_year": [2024], "kind": ["estimate"], "eps": [1.0]}
+    )
     b.add("eps", eps_frame, snapshot_date=dt.date(2024, 1, 2))
     b.add("eps", eps_frame.assign(eps=2.0), snapshot_date=dt.date(2024, 1, 4))
-    b.add("fx", pd.DataFrame({"date": pd.to_datetime(["2024-01-02", "2024-01-04"]),
-                              "rate": [7.1, 7.2]}), pair="USDCNY")
+    b.add(
+        "fx",
+        pd.DataFrame({"date": pd.to_datetime(["2024-01-02", "2024-01-04"]), "rate": [7.1, 7.2]}),
+        pair="USDCNY",
+    )
     store.write(b)
     view = store.at("2024-01-03")
     assert view.bars(["AAA"], fields=("close",))["close"].tolist() == [1.0, 2.0]

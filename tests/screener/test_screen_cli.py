@@ -64,6 +64,7 @@ def test_presets_and_fields_listings(capsys: pytest.CaptureFixture[str], naion_h
     code, out, _ = run_cli(
         ["screen", "--source", "seed-2022", "--preset", "deep-value", "-f", "json"], capsys
     )
+    assert code == 0
     assert [r["code"] for r in json.loads(out)] == ["600348.SH", "002407.SZ"]
     _code, out, _ = run_cli(["screen", "--fields", "-f", "json"], capsys)
     fields = {f["field"]: f for f in json.loads(out)}

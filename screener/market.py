@@ -68,6 +68,18 @@ def codes_source(reader: Reader, codes: Sequence[str] | None, market: str) -> st
     return "_scr_codes"
 
 
+_CACHE: dict[tuple[object, ...], PriceMatrix] = {}
+_CACHE_SIZE = 4
+
+
+def _store_token(reader: Reader) -> tuple[object, ...]:
+    """Changes whenever bars are written (every write of bars also updates coverage)."""
+    con = reader._con
+    files = tuple(r[2] for r in con.execute("PRAGMA database_list").fetchall())
+    rows = con.execute("SELECT max(updated_at), count(*) FROM coverage").fetchall()
+    return (files, *rows[0])
+
+
 def load_matrix(
     reader: Reader,
     market: str,
@@ -75,12 +87,30 @@ def load_matrix(
     start: dt.date,
     end: dt.date,
 ) -> PriceMatrix:
-    """Matrices of the codes of ``market`` (None: every code of the market) in [start, end]."""
+    """Matrices of the codes of ``market`` (None: every code of the market) in [start, end].
+
+    Loaded matrices are kept for the process (a few, keyed by store state and request), so
+    repeated screens over one store read it once.
+    """
+    if reader.as_of is not None:
+        end = min(end, reader.as_of)
+    key = (_store_token(reader), market, tuple(codes) if codes is not None else None, start, end)
+    hit = _CACHE.get(key)
+    if hit is not None:
+        return hit
+    matrix = _load_matrix(reader, market, codes, start, end)
+    if len(_CACHE) >= _CACHE_SIZE:
+        _CACHE.pop(next(iter(_CACHE)))
+    _CACHE[key] = matrix
+    return matrix
+
+
+def _load_matrix(
+    reader: Reader, market: str, codes: Sequence[str] | None, start: dt.date, end: dt.date
+) -> PriceMatrix:
     import numpy as np
 
     con = reader._con
-    if reader.as_of is not None:
-        end = min(end, reader.as_of)
     src = codes_source(reader, codes, market)
     try:
         code_list = [

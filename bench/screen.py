@@ -61,7 +61,7 @@ def main() -> None:
     single, res = best(lambda: Screen(universe="all-a", where="adv_20d > 1e9",
                                       rank_by="ret_3m", top=20, as_of=day).run(store, reg))
     months = [d.date() for d in pd.date_range("2022-04-01", "2023-04-04", freq="ME")]
-    many, out = best(lambda: scr.run_many(store, months, reg), 3)
+    many, _out = best(lambda: scr.run_many(store, months, reg), 3)
     loop, _ = best(
         lambda: [Screen(universe="all-a", where="adv_20d > 1e9", rank_by="ret_3m", top=20,
                         as_of=d).run(store, reg) for d in months], 3)

@@ -62,6 +62,9 @@ def _mount() -> None:
     from screener.cli import register as register_screen
 
     register_screen(app)
+    from strategies.cli import register as register_strategies
+
+    register_strategies(app)
 
 
 _mount()

@@ -1,0 +1,122 @@
+"""Run metrics and benchmarks, in the base currency.
+
+The daily return series of a run starts with the first day's return against the starting
+capital (so the costs of the initial purchases count), then close-to-close. With P the
+run's trading days per year (rows / calendar years, also passed to quantstats):
+
+    total_return  = final equity / capital - 1
+    cagr          = (final equity / capital) ** (P / number of returns) - 1
+    volatility    = std(daily returns, ddof=1) x sqrt(P)
+    sharpe        = mean / std x sqrt(P)                    (risk-free rate 0)
+    sortino       = mean / sqrt(mean(min(r, 0)^2)) x sqrt(P)
+    max_drawdown  = min over days of equity / running peak - 1   (negative)
+    turnover      = traded value after the first day / 2 / mean equity / years
+                    (one-way, per year)
+    fees          = commissions + taxes paid (base currency)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from naion.store import Reader
+    from universes.loader import Registry
+
+
+def periods_per_year(index: pd.DatetimeIndex) -> float:
+    """Trading rows per calendar year of a run's calendar (252 when too short to tell)."""
+    if len(index) < 60:
+        return 252.0
+    years = (index[-1] - index[0]).days / 365.25
+    return float(round((len(index) - 1) / years)) if years > 0 else 252.0
+
+
+def returns_of(equity: pd.Series, capital: float) -> pd.Series:
+    r = equity.pct_change()
+    r.iloc[0] = equity.iloc[0] / capital - 1.0
+    return r
+
+
+def run_metrics(equity: pd.Series, capital: float, trades: pd.DataFrame) -> dict[str, Any]:
+    import numpy as np
+
+    from strategies.sweep_kernel import variant_metrics
+
+    P = periods_per_year(equity.index)
+    curve = np.r_[capital, equity.to_numpy(dtype="float64")]
+    m = {k: float(v[0]) for k, v in variant_metrics(curve, P).items()}
+    later = trades[trades["date"] > equity.index[0]] if len(trades) else trades
+    years = max(len(equity) / P, 1e-9)
+    traded = float(later["value"].sum()) if len(later) else 0.0
+    m["turnover"] = traded / 2.0 / float(equity.mean()) / years
+    commission = float(trades["commission"].sum()) if len(trades) else 0.0
+    taxes = float(trades["stamp_duty"].sum()) if len(trades) else 0.0
+    m.update(
+        {
+            "fees": commission + taxes,
+            "commission": commission,
+            "taxes": taxes,
+            "final_equity": float(equity.iloc[-1]),
+            "capital": float(capital),
+            "periods_per_year": P,
+            "trades": len(trades),
+        }
+    )
+    return m
+
+
+def benchmark_series(
+    reader: Reader,
+    blend: Mapping[str, float],
+    dates: pd.DatetimeIndex,
+    base: str,
+    reg: Registry,
+    notes: list[str],
+) -> tuple[pd.Series | None, str]:
+    """A benchmark in the base currency on the run's days: one series or a daily-rebalanced
+    blend of their returns. Total-return series are preferred (index ``tr``, fund ``qfq``)."""
+    import numpy as np
+    import pandas as pd
+
+    from naion.fx import rate_on, rate_series
+
+    parts = []
+    names = []
+    start, end = dates[0].date(), dates[-1].date()
+    total = sum(blend.values())
+    for code, weight in blend.items():
+        c = reg.canonical(code)
+        m = reg.members.get(c)
+        used = None
+        for adjust in ("tr", "qfq", "none"):
+            df = reader.bars([c], adjust, start - pd.Timedelta(days=10), end, fields=("close",))
+            if len(df) and df["date"].min() <= pd.Timestamp(start) + pd.Timedelta(days=7):
+                used = adjust
+                break
+        if used is None:
+            notes.append(
+                f"benchmark {c}: the store does not cover {start} → {end}; "
+                "no benchmark in this run ('naion data sync benchmarks')"
+            )
+            return None, ""
+        s = df.set_index("date")["close"]
+        s.index = s.index.astype("datetime64[us]")
+        s = s.reindex(s.index.union(dates)).ffill().reindex(dates)
+        cur = (m.currency if m else None) or "CNY"
+        if cur != base:
+            s = s * rate_on(rate_series(reader, cur, base, end=end), dates).to_numpy()
+        parts.append((weight / total, s.pct_change().fillna(0.0)))
+        label = (m.name_en or m.name_zh) if m else c
+        names.append(f"{weight / total:.0%} {label}" + (" TR" if used in ("tr", "qfq") else ""))
+        if used == "none":
+            notes.append(f"benchmark {c}: price index without dividends")
+    r = sum(w * x for w, x in parts)
+    level = (1.0 + r).cumprod()
+    if not np.isfinite(level.to_numpy()).all():
+        notes.append("benchmark has gaps; dropped")
+        return None, ""
+    return level.rename("benchmark"), " + ".join(names)

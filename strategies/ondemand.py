@@ -1,0 +1,103 @@
+"""Data on demand: find what a run needs that the store lacks, and fetch it (unless offline).
+
+A code is missing when the store has never held its prices, or holds them only up to a date
+more than a week before the end of the run (or before its delisting). FX pairs are missing
+on the same terms. Offline, the missing list becomes one error line with the commands that
+would fill it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+from naion.errors import NotInStoreError
+
+if TYPE_CHECKING:
+    from naion.store import Reader, Store
+    from universes.loader import Registry
+
+TOLERANCE = dt.timedelta(days=7)
+PAIRS = {"USD": "USDCNY", "HKD": "HKDCNY"}
+
+
+def missing(
+    reader: Reader,
+    reg: Registry,
+    codes: Sequence[str],
+    currencies: set[str],
+    base: str,
+    end: dt.date,
+) -> tuple[list[str], list[str]]:
+    """(codes, FX pairs) whose prices the store does not hold up to ``end``."""
+    out_codes = []
+    for c in codes:
+        m = reg.members.get(c)
+        need_to = min(end, m.delisted) if m is not None and m.delisted else end
+        spans = [reader.covered(ds, c) for ds in ("bars:qfq", "bars:none", "bars:tr")]
+        last = max((s[1] for s in spans if s), default=None)
+        if last is None or last < need_to - TOLERANCE:
+            out_codes.append(c)
+    pairs = set()
+    for cur in currencies | {base}:
+        if cur != "CNY" and cur in PAIRS and (len(currencies | {base}) > 1):
+            pairs.add(PAIRS[cur])
+    out_pairs = []
+    for p in sorted(pairs):
+        span = reader.covered("fx", p)
+        if span is None or span[1] < end - TOLERANCE:
+            out_pairs.append(p)
+    return out_codes, out_pairs
+
+
+def ensure(
+    store: Store | None,
+    reg: Registry,
+    codes: Sequence[str],
+    currencies: set[str],
+    base: str,
+    start: dt.date,
+    end: dt.date,
+    offline: bool,
+) -> list[str]:
+    """Fetch what is missing for [start, end]; returns a note per fetch. Offline: raise."""
+    codes_missing, pairs_missing = (
+        missing(store, reg, codes, currencies, base, end)
+        if store is not None
+        else (list(codes), [])
+    )
+    if not codes_missing and not pairs_missing:
+        return []
+    what = ", ".join(codes_missing + pairs_missing)
+    if offline:
+        sync = " ".join(codes_missing) or "sodium-ion"
+        raise NotInStoreError(
+            f"the store lacks data this run needs up to {end}: {what}",
+            hint=f"run 'naion data sync {sync} --start {start} --end {end}' "
+            "or 'naion data import PATH', or drop --offline",
+        )
+    from naion.data_cli import sync_into, to_ref
+    from naion.providers.akshare_provider import AkshareProvider
+    from naion.store import Store as StoreCls
+
+    own = store is None
+    st = store or StoreCls.open()
+    try:
+        refs = [to_ref(reg.members[c]) for c in codes_missing]
+        if not refs and pairs_missing:
+            refs = [to_ref(reg.members[c]) for c in codes]
+        sync_into(
+            st,
+            AkshareProvider(),
+            reg,
+            refs,
+            start - dt.timedelta(days=10),
+            end,
+            valuation=False,
+            eps=False,
+        )
+    finally:
+        if own:
+            st.close()
+    return [f"fetched from akshare: {what}"]

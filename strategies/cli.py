@@ -282,12 +282,13 @@ def sweep_cmd(
     from naion.store import open_store
     from strategies.engine import Backtest
     from strategies.spec import get_spec
-    from strategies.sweep import METRICS, parse_grid, run_sweep
+    from strategies.sweep import METRICS, check_sweepable, parse_grid, run_sweep
     from universes.loader import registry_for_home
 
     fmt = check_format(fmt)
     spec = get_spec(strategy, paths().strategies)
     grid_values = parse_grid(grid or [])
+    check_sweepable(spec, grid_values)
     if rank_by not in (*METRICS, "turnover", "fees"):
         raise InputError(f"unknown metric {rank_by!r}", hint=f"use one of: {', '.join(METRICS)}")
     first, last = parse_date(start, "--start"), parse_date(end, "--end")

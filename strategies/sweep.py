@@ -76,6 +76,22 @@ def parse_grid(items: list[str]) -> dict[str, list[Any]]:
     return grid
 
 
+def check_sweepable(spec: StrategySpec, grid: dict[str, list[Any]]) -> None:
+    """Refuse strategies and parameters a sweep cannot vary (before any data is read)."""
+    if spec.type not in ("sleeves", "segment-equal"):
+        raise InputError(
+            f"sweeps need fixed target weights; {spec.name} is {spec.type}",
+            hint="sweep a sleeves or segment-equal strategy",
+        )
+    allowed = {"rebalance", "band", "fees_bps"} | {f"{s}_weight" for s in spec.sleeves or {}}
+    for name in grid:
+        if name not in allowed:
+            raise InputError(
+                f"unknown sweep parameter {name!r}",
+                hint=f"parameters of {spec.name}: {', '.join(sorted(allowed))}",
+            )
+
+
 def run_sweep(
     spec: StrategySpec,
     reader: Reader,

@@ -97,7 +97,7 @@ class RetryPolicy:
     attempts: int = 3
     base_delay: float = 1.0  # seconds; delay n = base * 2**n + jitter
     max_delay: float = 8.0
-    sleep: Callable[[float], None] = time.sleep
+    sleep: Callable[[float], None] | None = None  # None: time.sleep, looked up at call time
 
     def delay(self, n: int) -> float:
         return min(self.max_delay, self.base_delay * 2**n) + random.uniform(0, self.base_delay / 2)
@@ -111,7 +111,7 @@ def with_retry(fn: Callable[[], T], policy: RetryPolicy) -> T:
         except Exception as exc:
             if not is_transient(exc) or n == policy.attempts - 1:
                 raise
-            policy.sleep(policy.delay(n))
+            (policy.sleep or time.sleep)(policy.delay(n))
     raise AssertionError("unreachable")
 
 

@@ -165,6 +165,7 @@ def test_status_after_sync(rsps, naion_home: Path, capsys: pytest.CaptureFixture
     serve_all(rsps)
     assert run_cli(SYNC, capsys)[0] == 0
     code, out, _ = run_cli(["data", "status", "-u", "sodium-ion", "-f", "json"], capsys)
+    assert code == 0
     rows = {(r["code"], r["series"]): r for r in json.loads(out)}
     assert rows[("300750.SZ", "none")]["rows"] == 3
     assert rows[("300750.SZ", "qfq")]["source"].startswith("akshare")

@@ -253,16 +253,7 @@ CALENDAR = FrameSchema(
 
 MARKET_PANEL = FrameSchema(
     "market panel",
-    (
-        Column("date", "date", nullable=False),
-        Column("code", "str", nullable=False),
-        _f("open", required=False, positive=True),
-        _f("high", required=False, positive=True),
-        _f("low", required=False, positive=True),
-        _f("close", nullable=False, positive=True),
-        _f("volume", required=False),
-        _f("amount", required=False),
-    ),
+    (BARS.columns[0], Column("code", "str", nullable=False), *BARS.columns[1:]),
     key=("code", "date"),
 )
 

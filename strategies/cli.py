@@ -114,20 +114,9 @@ def backtest_cmd(
     m = run.metrics
     if fmt == "json":
         from naion.output import to_json, write_text
+        from strategies.metrics import REPORTED
 
-        keys = (
-            "total_return",
-            "cagr",
-            "volatility",
-            "sharpe",
-            "sortino",
-            "max_drawdown",
-            "turnover",
-            "fees",
-            "commission",
-            "taxes",
-        )
-        out = {k: m[k] for k in keys}
+        out = {k: m[k] for k in REPORTED}
         out.update(
             {
                 "start": run.start.isoformat(),
@@ -211,7 +200,7 @@ def _run_with_data(bt: object, offline: bool) -> object:
 def metrics_frame(run: object) -> object:
     import pandas as pd
 
-    from strategies.metrics import run_metrics
+    from strategies.metrics import REPORTED, run_metrics
 
     m = run.metrics  # type: ignore[attr-defined]
     rows = {"strategy": m}
@@ -219,17 +208,7 @@ def metrics_frame(run: object) -> object:
     if bench is not None:
         empty = pd.DataFrame(columns=["date", "value", "commission", "stamp_duty"])
         rows[f"benchmark: {run.benchmark_name}"] = run_metrics(bench, 1.0, empty)  # type: ignore[attr-defined]
-    keys = (
-        "total_return",
-        "cagr",
-        "volatility",
-        "sharpe",
-        "sortino",
-        "max_drawdown",
-        "turnover",
-        "fees",
-        "taxes",
-    )
+    keys = tuple(k for k in REPORTED if k != "commission")
     frame = pd.DataFrame({name: [r.get(k) for k in keys] for name, r in rows.items()}, index=keys).T
     frame.insert(0, "series", frame.index)
     frame.loc[frame.index != "strategy", ["turnover", "fees", "taxes"]] = float("nan")

@@ -26,6 +26,20 @@ if TYPE_CHECKING:
     from naion.store import Reader
     from universes.loader import Registry
 
+# the metrics every run reports, in the order tables and JSON show them
+REPORTED = (
+    "total_return",
+    "cagr",
+    "volatility",
+    "sharpe",
+    "sortino",
+    "max_drawdown",
+    "turnover",
+    "fees",
+    "commission",
+    "taxes",
+)
+
 
 def periods_per_year(index: pd.DatetimeIndex) -> float:
     """Trading rows per calendar year of a run's calendar (252 when too short to tell)."""

@@ -28,6 +28,7 @@ if TYPE_CHECKING:
     import pandas as pd
 
 DEFAULT_START = dt.date(2018, 1, 1)
+CALENDAR_REFRESH_DAYS = 30  # the exchange publishes each year's holidays in advance
 FX_PAIRS = {"USD": "USDCNY", "HKD": "HKDCNY"}
 
 # local time after which a market's daily close is final (vendor bars of today before this
@@ -104,6 +105,7 @@ def plan(
     valuation: bool = True,
     eps: bool = True,
     fx: bool = True,
+    calendar: bool = True,
 ) -> tuple[list[Task], list[str]]:
     """The requests a sync of ``secs`` over [start, end] needs, and what is already held."""
     tasks: list[Task] = []
@@ -141,6 +143,13 @@ def plan(
             held_msgs.append("consensus EPS snapshot of today")
         else:
             tasks.append(Task("eps", "consensus", today, today))
+    if calendar and a_shares:
+        today = (now or dt.datetime.now(dt.UTC)).date()
+        held = reader.covered("calendar", "SSE")
+        if held is not None and (today - held[1]).days <= CALENDAR_REFRESH_DAYS:
+            held_msgs.append("A-share trading calendar")
+        else:
+            tasks.append(Task("calendar", "SSE", today, today))
     return tasks, held_msgs
 
 
@@ -155,6 +164,8 @@ def _fetch(provider: Provider, task: Task, secs: Sequence[SecurityRef]) -> pd.Da
         return provider.fx(task.key, task.start, task.end)
     if task.dataset == "eps":
         return provider.consensus_eps([s for s in secs if s.market == "A"])
+    if task.dataset == "calendar":
+        return provider.trading_calendar()
     raise ValueError(task.dataset)
 
 
@@ -205,10 +216,10 @@ def run(
                 raise
             result.failed.append(exc.one_line())
             continue
-        if task.sec is not None:
+        if task.sec is not None and len(frame):
             market = task.sec.market
             limit = settled_through(market, now)
-            frame = frame[frame["date"] <= _ts(limit)] if len(frame) else frame
+            frame = frame[frame["date"] <= _ts(limit)]
         _add(batch, task, frame, source)
         result.rows += len(frame)
     return batch, result
@@ -233,6 +244,11 @@ def _add(batch: Batch, task: Task, frame: pd.DataFrame, source: str) -> None:
         batch.add("fx", frame.assign(source=src), pair=task.key)
     elif task.dataset == "eps":
         batch.add("eps", frame.assign(source=src), snapshot_date=task.start)
+        return
+    elif task.dataset == "calendar":
+        batch.add("calendar", frame.assign(source=src), exchange=task.key)
+        # coverage here records when the calendar was fetched, not the days it lists
+        batch.cover("calendar", task.key, task.start, task.end, src)
         return
     batch.cover(task.dataset, task.key, task.start, task.end, src)
 

@@ -79,13 +79,24 @@ def _series(reader: Reader, code: str, adjust: str, start: dt.date, end: dt.date
 def market_days(
     reader: Reader, markets: set[str], codes: Sequence[str], start: dt.date, end: dt.date
 ) -> pd.DatetimeIndex:
-    """Union of the trading days of ``markets`` (dates with any bar of their listings)."""
+    """Union of the trading days of ``markets``: for A-shares the exchange calendar when the
+    store holds it for the window, otherwise the dates with any bar of the market's listings
+    (and of its benchmark index)."""
     import pandas as pd
 
-    extra = [c for m in markets for c in _CAL_SOURCES.get(m, ())]
-    df = reader.bars(list(codes) + extra, "none", start, end, fields=("close",))
-    q = reader.bars(list(codes), "qfq", start, end, fields=("close",))
-    dates = pd.DatetimeIndex(pd.concat([df["date"], q["date"]]).unique()).sort_values()
+    parts = []
+    rest = set(markets)
+    if "A" in rest:
+        held = reader.calendar("SSE", start, end)
+        if held and (held[0] - start).days <= 7 and (end - held[-1]).days <= 7:
+            parts.append(pd.Series(pd.DatetimeIndex(held)))
+            rest.discard("A")
+    if rest:
+        extra = [c for m in rest for c in _CAL_SOURCES.get(m, ())]
+        df = reader.bars(list(codes) + extra, "none", start, end, fields=("close",))
+        q = reader.bars(list(codes), "qfq", start, end, fields=("close",))
+        parts += [df["date"], q["date"]]
+    dates = pd.DatetimeIndex(pd.concat(parts).unique()).sort_values()
     return dates.astype("datetime64[us]")
 
 

@@ -42,6 +42,8 @@ def serve_all(rsps) -> None:
         "https://datacenter-web.eastmoney.com/api/data/v1/get",
         json=load_json("em_value_300750.json"),
     )
+    # the trading calendar: Sina's body cannot be hand-made, so it fails over to CSI 300 dates
+    rsps.get(EM_KLINE, json=load_json("em_index_000300.json"), match=q(secid="1.000300"))
 
 
 def fingerprint(home: Path) -> str:
@@ -64,6 +66,9 @@ def test_sync_then_nothing_new_makes_no_price_request(
         assert qfq["close"].iloc[0] == 156.87
         assert st.fx("USDCNY").tolist() == [7.077, 7.1002, 7.1006]
         assert st.covered("bars:none", "300750.SZ")[1].isoformat() == "2024-01-04"
+        index = load_json("em_index_000300.json")["data"]["klines"]
+        index_days = [k.split(",")[0] for k in index]
+        assert [d.isoformat() for d in st.calendar("SSE")] == index_days
     before = len(rsps.calls)
     code, _, err = run_cli(SYNC, capsys)
     assert code == 0, err

@@ -297,11 +297,12 @@ def compute_fields(
     import pandas as pd
 
     from screener.formulas import eps_fields
-    from screener.market import LOOKBACK_DAYS, load_matrix, market_fields
+    from screener.market import load_matrix, lookback_days, market_fields
     from screener.valuation import eps_at, valuation_at
 
     dates = sorted(set(dates))
-    first = dates[0] - dt.timedelta(days=LOOKBACK_DAYS)
+    # fields nobody asked for may come out unavailable: their window is not loaded
+    first = dates[0] - dt.timedelta(days=lookback_days(needed))
     last = dates[-1]
     currencies = dict(zip(info["code"].tolist(), info["currency"].tolist(), strict=True))
     per_market: dict[dt.date, list[pd.DataFrame]] = {d: [] for d in dates}

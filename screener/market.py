@@ -33,6 +33,25 @@ if TYPE_CHECKING:
 
 STALE_DAYS = 31
 LOOKBACK_DAYS = 420  # calendar days that surely hold 252 trading days plus holidays
+# the history each field needs, in calendar days (trading-day windows plus holidays)
+_FIELD_LOOKBACK = {
+    "ret_12m": LOOKBACK_DAYS,
+    "drawdown_1y": LOOKBACK_DAYS,
+    "ret_3m": 150,
+    "vol_60d": 150,
+    "ret_1m": 75,
+    "adv_20d": 75,
+    "close": 45,
+}
+
+
+def lookback_days(needed: set[str] | None) -> int:
+    """Calendar days of prices to load before the first as-of date for ``needed`` fields."""
+    if needed is None:
+        return LOOKBACK_DAYS
+    return max([_FIELD_LOOKBACK.get(f, 0) for f in needed] + [45])
+
+
 WINDOWS = {"ret_1m": 21, "ret_3m": 63, "ret_12m": 252}
 MARKET_FIELDS = ("close", "adv_20d", "ret_1m", "ret_3m", "ret_12m", "vol_60d", "drawdown_1y")
 

@@ -65,6 +65,9 @@ def _mount() -> None:
     from strategies.cli import register as register_strategies
 
     register_strategies(app)
+    from reports.cli import register as register_reports
+
+    register_reports(app)
 
 
 _mount()

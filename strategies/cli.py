@@ -200,7 +200,7 @@ def _run_with_data(bt: object, offline: bool) -> object:
 def metrics_frame(run: object) -> object:
     import pandas as pd
 
-    from strategies.metrics import REPORTED, run_metrics
+    from strategies.metrics import TABLE_KEYS, run_metrics
 
     m = run.metrics  # type: ignore[attr-defined]
     rows = {"strategy": m}
@@ -208,7 +208,7 @@ def metrics_frame(run: object) -> object:
     if bench is not None:
         empty = pd.DataFrame(columns=["date", "value", "commission", "stamp_duty"])
         rows[f"benchmark: {run.benchmark_name}"] = run_metrics(bench, 1.0, empty)  # type: ignore[attr-defined]
-    keys = tuple(k for k in REPORTED if k != "commission")
+    keys = TABLE_KEYS
     frame = pd.DataFrame({name: [r.get(k) for k in keys] for name, r in rows.items()}, index=keys).T
     frame.insert(0, "series", frame.index)
     frame.loc[frame.index != "strategy", ["turnover", "fees", "taxes"]] = float("nan")

@@ -17,6 +17,7 @@ run's trading days per year (rows / calendar years, also passed to quantstats):
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
@@ -26,7 +27,7 @@ if TYPE_CHECKING:
     from naion.store import Reader
     from universes.loader import Registry
 
-# the metrics every run reports, in the order tables and JSON show them
+# the metrics every run reports, in the order JSON shows them; tables leave out commission
 REPORTED = (
     "total_return",
     "cagr",
@@ -39,6 +40,7 @@ REPORTED = (
     "commission",
     "taxes",
 )
+TABLE_KEYS = tuple(k for k in REPORTED if k != "commission")
 
 
 def periods_per_year(index: pd.DatetimeIndex) -> float:
@@ -55,32 +57,55 @@ def returns_of(equity: pd.Series, capital: float) -> pd.Series:
     return r
 
 
-def run_metrics(equity: pd.Series, capital: float, trades: pd.DataFrame) -> dict[str, Any]:
+def metrics_of(
+    equity: pd.Series,
+    capital: float,
+    periods_per_year: float,
+    trades: pd.DataFrame | None = None,
+) -> dict[str, Any]:
+    """Metrics of an equity (or level) curve that starts from ``capital``."""
     import numpy as np
 
-    from strategies.sweep_kernel import variant_metrics
+    eq = equity.to_numpy(dtype="float64")
+    curve = np.r_[float(capital), eq]
+    r = curve[1:] / curve[:-1] - 1.0
+    n = len(r)
+    p = float(periods_per_year)
+    growth = curve[-1] / curve[0]
+    std = float(np.std(r, ddof=1)) if n > 1 else math.nan
+    mean = float(np.mean(r)) if n else math.nan
+    downside = math.sqrt(float(np.mean(np.minimum(r, 0.0) ** 2))) if n else math.nan
+    peak = np.maximum.accumulate(curve)
+    out: dict[str, Any] = {
+        "total_return": float(growth - 1.0),
+        "cagr": float(growth ** (p / n) - 1.0) if n and growth > 0 else math.nan,
+        "volatility": std * math.sqrt(p),
+        "sharpe": mean / std * math.sqrt(p) if std and std > 0 else math.nan,
+        "sortino": mean / downside * math.sqrt(p) if downside > 0 else math.nan,
+        "max_drawdown": float(np.min(curve / peak - 1.0)),
+        "final_equity": float(eq[-1]) if n else math.nan,
+        "capital": float(capital),
+        "periods_per_year": p,
+    }
+    if trades is not None:
+        later = trades[trades["date"] > equity.index[0]] if len(trades) else trades
+        years = max(n / p, 1e-9)
+        traded = float(later["value"].sum()) if len(later) else 0.0
+        commission = float(trades["commission"].sum()) if len(trades) else 0.0
+        taxes = float(trades["stamp_duty"].sum()) if len(trades) else 0.0
+        out.update(
+            turnover=traded / 2.0 / float(equity.mean()) / years,
+            fees=commission + taxes,
+            commission=commission,
+            taxes=taxes,
+            trades=len(trades),
+        )
+    return out
 
-    P = periods_per_year(equity.index)
-    curve = np.r_[capital, equity.to_numpy(dtype="float64")]
-    m = {k: float(v[0]) for k, v in variant_metrics(curve, P).items()}
-    later = trades[trades["date"] > equity.index[0]] if len(trades) else trades
-    years = max(len(equity) / P, 1e-9)
-    traded = float(later["value"].sum()) if len(later) else 0.0
-    m["turnover"] = traded / 2.0 / float(equity.mean()) / years
-    commission = float(trades["commission"].sum()) if len(trades) else 0.0
-    taxes = float(trades["stamp_duty"].sum()) if len(trades) else 0.0
-    m.update(
-        {
-            "fees": commission + taxes,
-            "commission": commission,
-            "taxes": taxes,
-            "final_equity": float(equity.iloc[-1]),
-            "capital": float(capital),
-            "periods_per_year": P,
-            "trades": len(trades),
-        }
-    )
-    return m
+
+def run_metrics(equity: pd.Series, capital: float, trades: pd.DataFrame) -> dict[str, Any]:
+    """All reported metrics of a run (the formulas in the module docstring)."""
+    return metrics_of(equity, capital, periods_per_year(equity.index), trades)
 
 
 def benchmark_series(

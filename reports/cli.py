@@ -1,0 +1,133 @@
+"""``naion report``: tear sheets, comparisons, saved-run lists and metric exports.
+
+    naion report RUN_ID --output FILE                      tear sheet of one run
+    naion report RUN_ID --compare OTHER ... --output FILE  comparison of the runs
+    naion report --list [--format table|csv|json]          the saved runs
+    naion report RUN_ID --metrics [--format csv|json] [--output FILE]
+
+Heavy libraries (pandas, matplotlib, quantstats) load inside the command only.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+METRIC_KINDS = {
+    "total_return": "pct",
+    "cagr": "pct",
+    "volatility": "pct",
+    "max_drawdown": "pct",
+    "turnover": "pct",
+}
+
+
+def report_cmd(
+    run_id: Annotated[
+        str | None,
+        typer.Argument(help="A saved run (see --list).", metavar="RUN_ID", show_default=False),
+    ] = None,
+    compare: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--compare",
+            "-c",
+            metavar="RUN_ID",
+            help="Compare RUN_ID with this run (repeatable).",
+        ),
+    ] = None,
+    output: Annotated[
+        Path | None,
+        typer.Option("--output", "-o", metavar="FILE", help="Write the report (HTML) here."),
+    ] = None,
+    list_: Annotated[bool, typer.Option("--list", help="List the saved runs and exit.")] = False,
+    metrics: Annotated[
+        bool, typer.Option("--metrics", help="Export the metrics (table, CSV or JSON).")
+    ] = False,
+    fmt: Annotated[
+        str, typer.Option("--format", "-f", help="table, csv or json (--list, --metrics).")
+    ] = "table",
+) -> None:
+    """Render a saved run's tear sheet, compare runs, list runs or export their metrics."""
+    from naion.errors import InputError
+    from naion.output import check_format
+
+    fmt = check_format(fmt)
+    if list_:
+        _list(fmt, output)
+        return
+    if not run_id:
+        raise InputError("name a saved run", hint="see 'naion report --list'")
+    from strategies.runs import load_run
+
+    ids = [run_id, *(compare or [])]
+    runs = [load_run(i) for i in ids]
+    if metrics:
+        _metrics(runs, fmt, output)
+        return
+    if output is None:
+        raise InputError("--output FILE is required to write a report", hint="e.g. -o report.html")
+    if output.exists() and output.is_dir():
+        raise InputError(f"--output {output} is a folder", hint="name an HTML file")
+    from naion.output import console
+
+    if len(runs) == 1:
+        from reports.tearsheet import write_tearsheet
+
+        write_tearsheet(runs[0], output)
+    else:
+        from reports.compare import write_comparison
+
+        write_comparison(runs, output)
+    console(stderr=True).print(f"wrote {output}")
+
+
+def _list(fmt: str, output: Path | None) -> None:
+    import pandas as pd
+
+    from naion.output import emit
+    from strategies.runs import list_runs
+
+    cols = [
+        "run_id",
+        "strategy",
+        "start",
+        "end",
+        "base",
+        "total_return",
+        "cagr",
+        "sharpe",
+        "max_drawdown",
+        "created",
+    ]
+    rows = list_runs()
+    frame = pd.DataFrame(rows, columns=cols)
+    for c in ("total_return", "cagr", "sharpe", "max_drawdown"):
+        frame[c] = pd.to_numeric(frame[c], errors="coerce").astype("float64")
+    caption = None if rows else "no saved runs yet: 'naion backtest STRATEGY' saves one"
+    emit(frame, fmt, output, title="Saved runs", caption=caption, kinds=METRIC_KINDS)
+
+
+def _metrics(runs: list, fmt: str, output: Path | None) -> None:
+    from naion.output import emit
+    from reports.stats import TABLE_KEYS, metrics_table
+
+    frame = metrics_table(runs)
+    if fmt == "table" and output is None:  # the terminal: the columns that fit
+        frame = frame[["series", "kind", "base", *TABLE_KEYS]]
+    title = "Metrics of " + ", ".join(r.run_id for r in runs)
+    emit(
+        frame,
+        fmt,
+        output,
+        title=title,
+        caption="each row in its run's base currency, over its own period; risk-free rate 0",
+        kinds=METRIC_KINDS,
+    )
+
+
+def register(app: typer.Typer) -> None:
+    """Mount ``naion report`` on the top-level app."""
+    app.command("report")(report_cmd)

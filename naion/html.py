@@ -30,6 +30,7 @@ h2 { font-size: 17px; margin: 26px 0 8px; border-bottom: 1px solid var(--line);
      padding-bottom: 4px; }
 dl.meta { display: grid; grid-template-columns: max-content 1fr; gap: 3px 16px; margin: 8px 0; }
 dl.meta dt { color: var(--muted); } dl.meta dd { margin: 0; }
+div.scroll { overflow-x: auto; max-width: 100%; }
 table.data { border-collapse: collapse; width: 100%; font-variant-numeric: tabular-nums; }
 table.data th, table.data td { padding: 5px 9px; border-bottom: 1px solid var(--line);
                                text-align: left; white-space: nowrap; }
@@ -148,8 +149,8 @@ def table(
                     cells.append(f"<td>{esc(text)}</td>")
         body.append("<tr>" + "".join(cells) + "</tr>")
     return (
-        f'<table class="{cls}"{tid}><thead><tr>{"".join(head)}</tr></thead>'
-        f"<tbody>{''.join(body)}</tbody></table>"
+        f'<div class="scroll"><table class="{cls}"{tid}><thead><tr>{"".join(head)}</tr>'
+        f"</thead><tbody>{''.join(body)}</tbody></table></div>"
     )
 
 

@@ -382,6 +382,7 @@ def _trades(panel: PricePanel, plan: Plan) -> pd.DataFrame:
 def _asset_table(panel: PricePanel) -> pd.DataFrame:
     import pandas as pd
 
+    first, last = panel.dates[0].date(), panel.dates[-1].date()
     return pd.DataFrame(
         [
             {
@@ -392,8 +393,9 @@ def _asset_table(panel: PricePanel) -> pd.DataFrame:
                 "market": a.market,
                 "currency": a.currency,
                 "adjustment": a.adjust,
-                "first": a.first,
-                "last": a.last,
+                # the part of the series the run used
+                "first": max(a.first, first) if a.first else None,
+                "last": min(a.last, last) if a.last else None,
             }
             for a in panel.assets
         ]

@@ -51,33 +51,39 @@ footer { color: var(--muted); font-size: 12px; padding: 10px 32px 30px; }
 """
 
 SORT_JS = """
+function naionSort(table, col, asc) {
+  var body = table.tBodies[0];
+  var rows = Array.prototype.slice.call(body.rows);
+  table.querySelectorAll('th').forEach(function (h) { h.removeAttribute('aria-sort'); });
+  table.tHead.rows[0].cells[col].setAttribute('aria-sort', asc ? 'ascending' : 'descending');
+  function key(row) {
+    var cell = row.cells[col];
+    var v = cell.getAttribute('data-v');
+    if (v === null) { return cell.textContent.trim().toLowerCase(); }
+    return v === '' ? null : parseFloat(v);
+  }
+  rows.sort(function (a, b) {
+    var x = key(a), y = key(b);
+    if (x === null && y === null) { return 0; }
+    if (x === null) { return 1; }
+    if (y === null) { return -1; }
+    if (x < y) { return asc ? -1 : 1; }
+    if (x > y) { return asc ? 1 : -1; }
+    return 0;
+  });
+  rows.forEach(function (r) { body.appendChild(r); });
+}
 document.querySelectorAll('table.sortable').forEach(function (table) {
   table.querySelectorAll('th').forEach(function (th, col) {
     th.addEventListener('click', function () {
-      var body = table.tBodies[0];
-      var rows = Array.prototype.slice.call(body.rows);
-      var asc = th.getAttribute('aria-sort') !== 'ascending';
-      table.querySelectorAll('th').forEach(function (h) { h.removeAttribute('aria-sort'); });
-      th.setAttribute('aria-sort', asc ? 'ascending' : 'descending');
-      function key(row) {
-        var cell = row.cells[col];
-        var v = cell.getAttribute('data-v');
-        if (v === null) { return cell.textContent.trim().toLowerCase(); }
-        return v === '' ? null : parseFloat(v);
-      }
-      rows.sort(function (a, b) {
-        var x = key(a), y = key(b);
-        if (x === null && y === null) { return 0; }
-        if (x === null) { return 1; }
-        if (y === null) { return -1; }
-        if (x < y) { return asc ? -1 : 1; }
-        if (x > y) { return asc ? 1 : -1; }
-        return 0;
-      });
-      rows.forEach(function (r) { body.appendChild(r); });
+      naionSort(table, col, th.getAttribute('aria-sort') !== 'ascending');
     });
   });
 });
+// a link ending in #sort=N (or #sort=-N) opens with the first table sorted by column N
+var m = /#sort=(-?)(\\d+)/.exec(window.location.hash);
+var first = document.querySelector('table.sortable');
+if (m && first) { naionSort(first, parseInt(m[2], 10), m[1] !== '-'); }
 """
 
 

@@ -28,8 +28,9 @@ def _no_backoff(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(time, "sleep", lambda seconds: None)
 
 
-def test_missing_data_is_fetched_then_reused(rsps, naion_home: Path,
-                                             capsys: pytest.CaptureFixture[str]) -> None:
+def test_missing_data_is_fetched_then_reused(
+    rsps, naion_home: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     write(naion_home / "strategies" / "solo.yaml", SOLO)
     serve_all(rsps)
     code, out, err = run_cli(ARGS, capsys)
@@ -45,8 +46,9 @@ def test_missing_data_is_fetched_then_reused(rsps, naion_home: Path,
     assert len(rsps.calls) == calls  # the second run reads the store only
 
 
-def test_offline_and_missing_names_the_fix(naion_home: Path,
-                                          capsys: pytest.CaptureFixture[str]) -> None:
+def test_offline_and_missing_names_the_fix(
+    naion_home: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     write(naion_home / "strategies" / "solo.yaml", SOLO)
     code, out, err = run_cli([*ARGS, "--offline"], capsys)
     assert code == 2 and out == ""

@@ -168,14 +168,22 @@ def open_devnull() -> Any:
     return open(os.devnull, "w")
 
 
+def save_text(path: Path, text: str) -> Path:
+    """Write ``text`` to ``path`` (UTF-8, folders created); a failure is one InputError line."""
+    path = Path(path)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        raise InputError(f"cannot write {path}: {exc.strerror}") from None
+    return path
+
+
 def write_text(text: str, output: Path | None) -> None:
+    """Print ``text``, or save it to ``output`` and say so on stderr."""
     if output is None:
         sys.stdout.write(text)
         sys.stdout.flush()
         return
-    try:
-        output.parent.mkdir(parents=True, exist_ok=True)
-        output.write_text(text, encoding="utf-8")
-    except OSError as exc:
-        raise InputError(f"cannot write {output}: {exc.strerror}") from None
+    save_text(output, text)
     console(stderr=True).print(f"wrote {output}")

@@ -56,13 +56,9 @@ def write_comparison(runs: list[SavedRun], path: Path) -> Path:
     if dupes:
         raise InputError(f"run {dupes[0]!r} is named twice")
     text = comparison_html(runs)
-    path = Path(path)
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text, encoding="utf-8")
-    except OSError as exc:
-        raise InputError(f"cannot write {path}: {exc.strerror}") from None
-    return path
+    from naion.output import save_text
+
+    return save_text(Path(path), text)
 
 
 def comparison_html(runs: Sequence[SavedRun]) -> str:

@@ -21,17 +21,13 @@ ADJUSTMENTS = {
     "none": "unadjusted (price only; dividends not counted)",
 }
 
-DEFAULT_CONVENTIONS = (
-    "Close-to-close: orders execute at the close of the day they are decided on.",
-    "FX at the close: every price is converted to the base currency with that day's FX "
-    "close (or the last before it).",
-)
-
 
 def conventions(run: SavedRun) -> list[str]:
     """The run's money conventions, as saved with it (or naion's defaults)."""
+    from strategies.engine import CONVENTIONS
+
     saved = [str(c) for c in run.info.get("conventions") or []]
-    out = saved or list(DEFAULT_CONVENTIONS)
+    out = saved or list(CONVENTIONS)
     if not any("FX at the close" in c for c in out):
         out.append(
             "FX at the close: prices in other currencies are converted to "

@@ -17,6 +17,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from strategies.engine import CONVENTIONS as ENGINE_CONVENTIONS
+
 if TYPE_CHECKING:
     import numpy as np
 
@@ -56,13 +58,7 @@ ASSETS: dict[str, SampleAsset] = {
 }
 FX_TO_CNY = {"CNY": 1.0, "HKD": 0.91, "USD": 7.1}
 CONVENTIONS = (
-    "Close-to-close: orders execute at the close of the day they are decided on.",
-    "Prices: forward-adjusted (dividends and splits) where held, else unadjusted (listed per "
-    "asset).",
-    "FX at the close: every price is converted to the base currency with that day's FX close "
-    "(or the last before it); one cash pool, conversion free of charge.",
-    "Costs on traded value: commission max(bps x value, per-order minimum); stamp duty "
-    "(A-shares: sells; HK: both sides).",
+    *ENGINE_CONVENTIONS,
     "Synthetic data: seeded random walks written by reports.sample (not market prices).",
 )
 

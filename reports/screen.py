@@ -24,16 +24,11 @@ FOOTER = "Unavailable values (—) fail every condition."
 
 def write_screen_report(result: ScreenResult, path: Path, base_currency: str = "CNY") -> Path:
     """Write the screen report of ``result`` to ``path`` (HTML) and return the path."""
-    from naion.errors import InputError
 
     text = screen_report_html(result, base_currency)
-    path = Path(path)
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text, encoding="utf-8")
-    except OSError as exc:
-        raise InputError(f"cannot write {path}: {exc.strerror}") from None
-    return path
+    from naion.output import save_text
+
+    return save_text(Path(path), text)
 
 
 def screen_report_html(result: ScreenResult, base_currency: str = "CNY") -> str:

@@ -90,12 +90,9 @@ def write_tearsheet(run: SavedRun, path: Path) -> Path:
         )
         text = raw.read_text(encoding="utf-8")
     text = finish(text, run, title)
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text, encoding="utf-8")
-    except OSError as exc:
-        raise InputError(f"cannot write {path}: {exc.strerror}") from None
-    return path
+    from naion.output import save_text
+
+    return save_text(path, text)
 
 
 @contextmanager

@@ -3,6 +3,7 @@ numbers that agree with the run's metrics, and no console noise."""
 
 from __future__ import annotations
 
+import html
 import logging
 import re
 import warnings
@@ -47,7 +48,7 @@ def test_title_and_notes(built) -> None:
     notes = text[text.index('id="naion-notes"') : text.index("</section>")]
     assert text.index('id="naion-notes"') < text.index('id="left"')  # near the top
     for conv in run.info["conventions"]:
-        assert conv.split(":")[0] in notes
+        assert html.escape(conv.split(":")[0]) in notes
     assert "FX at the close" in notes
     for code in run.assets["code"]:
         assert code in notes

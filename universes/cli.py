@@ -96,9 +96,8 @@ def refresh_cmd(
     """Pull the live concept board, classify newcomers into segments, print the diff."""
     import datetime as dt
 
-    from naion.providers.akshare_provider import AkshareProvider
-
     from naion.output import console, emit
+    from naion.providers.akshare_provider import AkshareProvider
     from naion.store import Batch, open_store
     from universes.classify import load_rules
     from universes.loader import registry_for_home

@@ -420,7 +420,7 @@ class Store(Reader):
         self.close()
 
     def close(self) -> None:
-        self._con.close()
+        self._con.close()  # closing twice is harmless
 
     @property
     def con(self) -> duckdb.DuckDBPyConnection:
@@ -558,9 +558,24 @@ class Store(Reader):
 
 @contextmanager
 def open_store(home: Path | str | None = None, read_only: bool = False) -> Iterator[Store]:
-    """Open the store under ``home`` (default NAION_HOME) and close it afterwards."""
-    store = Store.open(home, read_only=read_only)
+    """Open the store under ``home`` (default NAION_HOME) and close it afterwards.
+
+    A store this call creates and that the block then fails to fill is removed again, so
+    a failed first import or sync leaves no empty store behind.
+    """
+    from naion.settings import paths
+
+    path = paths(home).store
+    created = not read_only and not path.exists()
+    store = Store(path, read_only=read_only)
     try:
         yield store
+    except BaseException:
+        empty = created and not any(store.table_counts().values())
+        store.close()
+        if empty:
+            for leftover in (path, path.with_name(path.name + ".wal")):
+                leftover.unlink(missing_ok=True)
+        raise
     finally:
         store.close()

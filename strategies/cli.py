@@ -188,7 +188,9 @@ def _run_with_data(bt: object, offline: bool) -> object:
         with Store.open(read_only=True) as store:
             ondemand.ensure(store, reg, needed, currencies, spec.base_currency, start, end, True)
             return bt.run(store, reg)  # type: ignore[attr-defined]
-    with Store.open() as store:
+    from naion.store import open_store
+
+    with open_store() as store:
         notes = ondemand.ensure(
             store, reg, needed, currencies, spec.base_currency, start, end, False
         )

@@ -175,3 +175,11 @@ def test_status_after_sync(rsps, naion_home: Path, capsys: pytest.CaptureFixture
     assert rows[("300750.SZ", "none")]["rows"] == 3
     assert rows[("300750.SZ", "qfq")]["source"].startswith("akshare")
     assert rows[("688005.SH", "—")]["note"] == "not held"
+
+
+def test_failed_first_sync_leaves_no_store(
+    rsps, naion_home: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, _, err = run_cli(SYNC, capsys)
+    assert code == 2 and "every source failed" in err
+    assert not (naion_home / "store.duckdb").exists()

@@ -34,7 +34,7 @@ class Preset:
 
 
 def _load(path: Path, origin: str) -> Preset:
-    from universes.loader import read_yaml
+    from naion.yamlfiles import read_yaml
 
     data = read_yaml(path)
     if not isinstance(data, dict):
@@ -66,15 +66,11 @@ def _load(path: Path, origin: str) -> Preset:
 
 
 def load_presets(user_dir: Path | None = None) -> dict[str, Preset]:
-    presets: dict[str, Preset] = {}
-    for path in sorted(BUILTIN_DIR.glob("*.yaml")):
-        p = _load(path, "curated")
-        presets[p.name] = p
-    if user_dir is not None and user_dir.is_dir():
-        for path in sorted(user_dir.glob("*.y*ml")):
-            p = _load(path, f"user:{path.name}")
-            presets[p.name] = p
-    return presets
+    from naion.yamlfiles import load_named
+
+    return load_named(
+        BUILTIN_DIR, user_dir, lambda p, user: _load(p, f"user:{p.name}" if user else "curated")
+    )
 
 
 def get_preset(name: str, user_dir: Path | None = None) -> Preset:

@@ -179,7 +179,7 @@ class StrategySpec(_Strict):
 def _parse(data: Any, origin: str) -> StrategySpec:
     from pydantic import ValidationError
 
-    from universes.loader import validation_message
+    from naion.yamlfiles import validation_message
 
     if not isinstance(data, dict):
         raise ConfigError(f"{origin}: expected a mapping with name, title, type")
@@ -190,21 +190,17 @@ def _parse(data: Any, origin: str) -> StrategySpec:
 
 
 def load_file(path: Path, origin: str) -> StrategySpec:
-    from universes.loader import read_yaml
+    from naion.yamlfiles import read_yaml
 
     return _parse(read_yaml(path), str(path) if origin != "curated" else origin)
 
 
 def load_specs(user_dir: Path | None = None) -> dict[str, StrategySpec]:
-    specs: dict[str, StrategySpec] = {}
-    for path in sorted(PRESET_DIR.glob("*.yaml")):
-        s = load_file(path, "curated")
-        specs[s.name] = s
-    if user_dir is not None and user_dir.is_dir():
-        for path in sorted(user_dir.glob("*.y*ml")):
-            s = load_file(path, f"user:{path}")
-            specs[s.name] = s
-    return specs
+    from naion.yamlfiles import load_named
+
+    return load_named(
+        PRESET_DIR, user_dir, lambda p, user: load_file(p, f"user:{p}" if user else "curated")
+    )
 
 
 def get_spec(name: str, user_dir: Path | None = None) -> StrategySpec:

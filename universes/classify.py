@@ -39,7 +39,7 @@ class Rule:
 
 
 def load_rules(path: Path = RULES_FILE) -> list[Rule]:
-    from universes.loader import read_yaml
+    from naion.yamlfiles import read_yaml
 
     data = read_yaml(path)
     if not isinstance(data, dict) or not isinstance(data.get("rules"), list):

@@ -12,51 +12,11 @@ from pathlib import Path
 from typing import Any
 
 from naion.errors import ConfigError, InputError
+from naion.yamlfiles import load_named, read_yaml, validation_message
 from universes.codes import normalize
 from universes.model import Member, Universe
 
 BUILTIN_DIR = Path(__file__).parent / "data"
-
-
-def read_yaml(path: Path) -> Any:
-    """Parse a YAML file; syntax errors become one-line :class:`ConfigError`."""
-    import yaml
-
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise ConfigError(f"cannot read {path}: {exc.strerror}") from None
-    try:
-        return yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-        ctx = getattr(exc, "context_mark", None)
-        if ctx is not None and mark is not None and ctx.line != mark.line:
-            problem += f"; {getattr(exc, 'context', None) or 'it'} began on line {ctx.line + 1}"
-        raise ConfigError(f"{path}:{where}: malformed YAML ({problem})") from None
-
-
-def validation_message(exc: Exception) -> str:
-    """The first pydantic error as ``key.path: problem``."""
-    errors = getattr(exc, "errors", None)
-    if not callable(errors):
-        return str(exc)
-    first = errors()[0]
-    parts: list[str] = []
-    for p in first.get("loc", ()):
-        if isinstance(p, int):
-            parts.append(f"[{p}]")
-        else:
-            parts.append(("." if parts else "") + str(p))
-    loc = "".join(parts)
-    msg = str(first.get("msg", "invalid")).removeprefix("Value error, ")
-    if first.get("type") == "extra_forbidden":
-        msg = "unknown key"
-    elif first.get("type") == "missing":
-        msg = "required key is missing"
-    return f"{loc}: {msg}" if loc else msg
 
 
 def parse_universe(data: Any, origin: str, source: str) -> Universe:
@@ -144,15 +104,13 @@ class Registry:
 
 def load_registry(user_dir: Path | None = None) -> Registry:
     """Curated universes, then the user's files (a user file may replace a curated one)."""
-    unis: dict[str, Universe] = {}
-    for path in sorted(BUILTIN_DIR.glob("*.yaml")):
-        uni = load_file(path, source="curated")
-        unis[uni.name] = uni
-    if user_dir is not None and user_dir.is_dir():
-        for path in sorted(user_dir.glob("*.y*ml")):
-            uni = load_file(path, source=f"user:{path.name}")
-            unis[uni.name] = uni
-    return Registry(unis)
+    return Registry(
+        load_named(
+            BUILTIN_DIR,
+            user_dir,
+            lambda p, user: load_file(p, f"user:{p.name}" if user else "curated"),
+        )
+    )
 
 
 def registry_for_home(home: Path | str | None = None) -> Registry:

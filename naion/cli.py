@@ -95,6 +95,7 @@ def _log_internal(exc: BaseException) -> Path | None:
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the console script; returns the exit code."""
     from typer import _click as click
+    from typer.exceptions import Abort, Exit
 
     command = typer.main.get_command(app)
     args = sys.argv[1:] if argv is None else argv
@@ -107,11 +108,11 @@ def main(argv: list[str] | None = None) -> int:
         if exc.ctx is not None:
             hint = f" (see '{exc.ctx.command_path} --help')"
         return _fail(" ".join(exc.format_message().split()).rstrip(".") + hint)
-    except click.exceptions.Abort:
+    except Abort:
         return _fail("interrupted", 130)
     except KeyboardInterrupt:
         return _fail("interrupted", 130)
-    except click.exceptions.Exit as exc:
+    except Exit as exc:
         return int(exc.exit_code or 0)
     except click.exceptions.ClickException as exc:
         return _fail(exc.format_message(), exc.exit_code or 2)

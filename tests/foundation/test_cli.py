@@ -148,3 +148,21 @@ members:
     )
     code, out, err = run_cli(["universe", "show", "my-cells"], capsys)
     assert code == 2 and "members[0].code: write the code as text" in err
+
+
+def test_an_internal_bug_is_one_line_exit_1_with_the_traceback_saved(
+    naion_home: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import universes.loader
+
+    def broken(*args: object, **kwargs: object) -> None:
+        raise ZeroDivisionError("planted bug")
+
+    monkeypatch.setattr(universes.loader, "registry_for_home", broken)
+    code, out, err = run_cli(["universe", "list"], capsys)
+    assert code == 1 and out == ""
+    assert err.strip().splitlines() == [
+        f"naion: error: internal error: ZeroDivisionError: planted bug; traceback in "
+        f"{naion_home / 'logs' / 'last-error.log'}"
+    ]
+    assert "planted bug" in (naion_home / "logs" / "last-error.log").read_text()

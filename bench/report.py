@@ -28,15 +28,6 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 GOAL = 5.0
-# `naion report` through naion's own entry point (mounted here if naion/cli.py does not yet)
-MOUNT = (
-    "import sys\n"
-    "from naion.cli import app, main\n"
-    "from reports.cli import register\n"
-    "if not any(c.name == 'report' for c in app.registered_commands):\n"
-    "    register(app)\n"
-    "sys.exit(main(sys.argv[1:]))\n"
-)
 
 
 def best(fn: Callable[[], object], n: int = 3) -> tuple[float, list[float]]:
@@ -104,7 +95,15 @@ def main() -> None:
 
     def fresh() -> None:
         proc = subprocess.run(
-            [sys.executable, "-c", MOUNT, "report", "bench-5y", "-o", str(out / "fresh.html")],
+            [
+                sys.executable,
+                "-m",
+                "naion.cli",
+                "report",
+                "bench-5y",
+                "-o",
+                str(out / "fresh.html"),
+            ],
             capture_output=True,
             text=True,
             cwd=REPO,

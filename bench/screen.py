@@ -45,8 +45,10 @@ def main() -> None:
     from screener.engine import Screen
     from universes.loader import registry_for_home
 
-    print(f"# machine: {os.cpu_count()} cores, {platform.machine()}, Python "
-          f"{platform.python_version()}, pandas {pd.__version__}")
+    print(
+        f"# machine: {os.cpu_count()} cores, {platform.machine()}, Python "
+        f"{platform.python_version()}, pandas {pd.__version__}"
+    )
     t0 = time.perf_counter()
     assert cli(["data", "import", str(real), "--format", "csv"]) == 0
     t_import = time.perf_counter() - t0
@@ -55,21 +57,35 @@ def main() -> None:
     scr = Screen(universe="all-a", where="adv_20d > 1e9", rank_by="ret_3m", top=20)
     day = pd.Timestamp("2022-11-22").date()
     single_first_t0 = time.perf_counter()
-    res = Screen(universe="all-a", where="adv_20d > 1e9", rank_by="ret_3m", top=20,
-                 as_of=day).run(store, reg)
+    res = Screen(universe="all-a", where="adv_20d > 1e9", rank_by="ret_3m", top=20, as_of=day).run(
+        store, reg
+    )
     single_first = time.perf_counter() - single_first_t0
-    single, res = best(lambda: Screen(universe="all-a", where="adv_20d > 1e9",
-                                      rank_by="ret_3m", top=20, as_of=day).run(store, reg))
+    single, res = best(
+        lambda: Screen(
+            universe="all-a", where="adv_20d > 1e9", rank_by="ret_3m", top=20, as_of=day
+        ).run(store, reg)
+    )
     months = [d.date() for d in pd.date_range("2022-04-01", "2023-04-04", freq="ME")]
     many, _out = best(lambda: scr.run_many(store, months, reg), 3)
     loop, _ = best(
-        lambda: [Screen(universe="all-a", where="adv_20d > 1e9", rank_by="ret_3m", top=20,
-                        as_of=d).run(store, reg) for d in months], 3)
+        lambda: [
+            Screen(universe="all-a", where="adv_20d > 1e9", rank_by="ret_3m", top=20, as_of=d).run(
+                store, reg
+            )
+            for d in months
+        ],
+        3,
+    )
     print(f"import seconds={t_import:.2f} (whole folder, incl. market panel)")
-    print(f"single codes={res.universe_size} seconds={single:.3f} first_call={single_first:.3f} "
-          f"passed={res.passed}")
-    print(f"months dates={len(months)} codes={res.universe_size} seconds={many:.3f} "
-          f"loop_seconds={loop:.3f} ratio_loop={loop / many:.1f}")
+    print(
+        f"single codes={res.universe_size} seconds={single:.3f} first_call={single_first:.3f} "
+        f"passed={res.passed}"
+    )
+    print(
+        f"months dates={len(months)} codes={res.universe_size} seconds={many:.3f} "
+        f"loop_seconds={loop:.3f} ratio_loop={loop / many:.1f}"
+    )
     store.close()
 
 

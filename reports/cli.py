@@ -15,13 +15,7 @@ from typing import Annotated
 
 import typer
 
-METRIC_KINDS = {
-    "total_return": "pct",
-    "cagr": "pct",
-    "volatility": "pct",
-    "max_drawdown": "pct",
-    "turnover": "pct",
-}
+from strategies.metrics import PERCENT_KINDS
 
 
 def report_cmd(
@@ -107,7 +101,7 @@ def _list(fmt: str, output: Path | None) -> None:
     for c in ("total_return", "cagr", "sharpe", "max_drawdown"):
         frame[c] = pd.to_numeric(frame[c], errors="coerce").astype("float64")
     caption = None if rows else "no saved runs yet: 'naion backtest STRATEGY' saves one"
-    emit(frame, fmt, output, title="Saved runs", caption=caption, kinds=METRIC_KINDS)
+    emit(frame, fmt, output, title="Saved runs", caption=caption, kinds=PERCENT_KINDS)
 
 
 def _metrics(runs: list, fmt: str, output: Path | None) -> None:
@@ -124,7 +118,7 @@ def _metrics(runs: list, fmt: str, output: Path | None) -> None:
         output,
         title=title,
         caption="each row in its run's base currency, over its own period; risk-free rate 0",
-        kinds=METRIC_KINDS,
+        kinds=PERCENT_KINDS,
     )
 
 

@@ -205,7 +205,8 @@ def runs_frame(runs: Sequence[SavedRun]) -> pd.DataFrame:
 
 
 def metrics_html(runs: Sequence[SavedRun]) -> str:
-    from reports.stats import PCT, TABLE_KEYS, metrics_table
+    from reports.stats import TABLE_KEYS, metrics_table
+    from strategies.metrics import PERCENT as PCT
 
     m = metrics_table(runs)
     shown = m[["series", "kind", "base", *TABLE_KEYS]]

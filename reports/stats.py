@@ -36,9 +36,6 @@ def qs_periods(p: float) -> int | float:
     return int(p) if float(p).is_integer() else float(p)
 
 
-PCT = ("total_return", "cagr", "volatility", "max_drawdown", "turnover")
-
-
 def run_metrics_of(run: SavedRun) -> dict[str, Any]:
     """The run's saved metrics, completed from its equity curve where a key is missing."""
     saved = dict(run.metrics)

@@ -13,7 +13,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from naion.errors import InputError, NotInStoreError
 from screener import expr
@@ -68,6 +68,7 @@ class Screen:
     source: str = "store"
     base_currency: str = "CNY"
     columns: Sequence[str] | None = None
+    _resolved_preset: Any = field(default=None, init=False, repr=False, compare=False)
 
     # -- public API ----------------------------------------------------------------------
     def run(self, reader: Reader | None, registry: Registry | None = None) -> ScreenResult:
@@ -130,7 +131,7 @@ class Screen:
         names = set(FIELDS)
         parts = []
         if self.preset:
-            p = _preset(self.preset)
+            p = self._preset()
             parts.append(expr.parse(p.where, names))
         if self.where:
             parts.append(expr.parse(self.where, names))
@@ -149,10 +150,19 @@ class Screen:
             descending = f.better == "high"
         return rank_by, descending
 
+    def _preset(self) -> Any:
+        """The named preset, read once per screen (its file may be the user's)."""
+        if self._resolved_preset is None or self._resolved_preset.name != self.preset:
+            from naion.settings import paths
+            from screener.presets import get_preset
+
+            self._resolved_preset = get_preset(str(self.preset), paths().presets)
+        return self._resolved_preset
+
     def _preset_defaults(self) -> tuple[str | None, bool | None, int | None]:
         rank_by, descending, top = self.rank_by, self.descending, self.top
         if self.preset:
-            p = _preset(self.preset)
+            p = self._preset()
             rank_by = rank_by or p.rank_by
             descending = descending if descending is not None else p.descending
             top = top or p.top
@@ -444,10 +454,3 @@ def _registry() -> Registry:
     from universes.loader import registry_for_home
 
     return registry_for_home()
-
-
-def _preset(name: str) -> object:
-    from naion.settings import paths
-    from screener.presets import get_preset
-
-    return get_preset(name, paths().presets)

@@ -7,20 +7,14 @@ from typing import Annotated
 
 import typer
 
+from strategies.metrics import PERCENT_KINDS
+
 FormatOpt = Annotated[str, typer.Option("--format", "-f", help="table, csv or json.")]
 StartOpt = Annotated[str | None, typer.Option("--start", help="First day, YYYY-MM-DD.")]
 EndOpt = Annotated[str | None, typer.Option("--end", help="Last day, YYYY-MM-DD.")]
 BaseOpt = Annotated[
     str | None, typer.Option("--base-currency", help="CNY, USD or HKD (default: the strategy's).")
 ]
-
-METRIC_KINDS = {
-    "total_return": "pct",
-    "cagr": "pct",
-    "volatility": "pct",
-    "max_drawdown": "pct",
-    "turnover": "pct",
-}
 
 
 def backtest_cmd(
@@ -133,7 +127,7 @@ def backtest_cmd(
             metrics_frame(run),
             fmt,
             title=f"{run.spec.title}",
-            kinds=METRIC_KINDS,
+            kinds=PERCENT_KINDS,
             caption=f"{run.start} → {run.end} · {run.base_currency} · capital "
             f"{run.spec.capital:,.0f}",
         )
@@ -291,7 +285,7 @@ def sweep_cmd(
         fmt,
         output,
         title=f"Sweep of {spec.name}: {res.variants} variants",
-        kinds=METRIC_KINDS,
+        kinds=PERCENT_KINDS,
         caption=f"{res.start} → {res.end} · {res.base_currency} · ranked by {rank_by} · "
         f"simulated in {res.seconds:.3f} s",
     )

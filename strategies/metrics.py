@@ -41,6 +41,9 @@ REPORTED = (
     "taxes",
 )
 TABLE_KEYS = tuple(k for k in REPORTED if k != "commission")
+# metrics that are fractions (shown as percentages)
+PERCENT = ("total_return", "cagr", "volatility", "max_drawdown", "turnover")
+PERCENT_KINDS = dict.fromkeys(PERCENT, "pct")
 
 
 def periods_per_year(index: pd.DatetimeIndex) -> float:

@@ -107,16 +107,6 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Built]:
 
 
 @pytest.fixture
-def cli() -> None:
-    """Make sure `naion report` is mounted (naion/cli.py mounts it; tests do not rely on it)."""
-    from naion.cli import app
-    from reports.cli import register
-
-    if not any(c.name == "report" for c in app.registered_commands):
-        register(app)
-
-
-@pytest.fixture
 def chromium() -> Path:
     if not CHROMIUM.exists():
         pytest.skip(f"{CHROMIUM} not installed (run .ci/setup-browser.sh)")

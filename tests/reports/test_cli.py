@@ -13,16 +13,6 @@ import pytest
 from tests.helpers import run_cli
 
 REPO = Path(__file__).resolve().parents[2]
-MOUNT = (
-    "import sys\n"
-    "from naion.cli import app, main\n"
-    "from reports.cli import register\n"
-    "if not any(c.name == 'report' for c in app.registered_commands):\n"
-    "    register(app)\n"
-    "sys.exit(main(sys.argv[1:]))\n"
-)
-
-pytestmark = pytest.mark.usefixtures("cli")
 
 
 def test_list_empty_and_full(capsys, naion_home) -> None:
@@ -94,7 +84,7 @@ def test_fresh_process_tearsheet_is_quiet(runs, naion_home: Path, tmp_path: Path
     target = tmp_path / "ts.html"
     env = {**os.environ, "NAION_HOME": str(naion_home), "PYTHONWARNINGS": "default"}
     proc = subprocess.run(
-        [sys.executable, "-c", MOUNT, "report", "na-equal", "-o", str(target)],
+        [sys.executable, "-m", "naion.cli", "report", "na-equal", "-o", str(target)],
         capture_output=True,
         text=True,
         cwd=REPO,

@@ -19,7 +19,6 @@ from typing import TYPE_CHECKING, Any
 from naion.errors import ConfigError, InputError
 
 if TYPE_CHECKING:
-    import numpy as np
     import pandas as pd
 
     from naion.store import Reader
@@ -254,8 +253,7 @@ def simulate(
                 stamp_duty=spec.costs.stamp_duty,
             )
         )
-    market_open = _market_open(reader, panel)
-    plan = plan_orders(panel, targets, spec.rebalance.band, spec.capital, rules, market_open)
+    plan = plan_orders(panel, targets, spec.rebalance.band, spec.capital, rules)
     notes.extend(plan.notes)
     execute_with_vectorbt(panel, plan, spec.capital)
     from strategies.metrics import benchmark_series, run_metrics
@@ -285,24 +283,6 @@ def simulate(
         notes=notes,
         data_as_of=_data_as_of(reader, panel.codes),
     )
-
-
-def _market_open(reader: Reader, panel: PricePanel) -> np.ndarray:
-    import numpy as np
-
-    from strategies.prices import market_days
-
-    start, end = panel.dates[0].date(), panel.dates[-1].date()
-    out = np.zeros(panel.local.shape, dtype=bool)
-    by_market: dict[str, list[int]] = {}
-    for j, a in enumerate(panel.assets):
-        by_market.setdefault(a.market, []).append(j)
-    for market, cols in by_market.items():
-        days = market_days(reader, {market}, [panel.codes[j] for j in cols], start, end)
-        is_open = panel.dates.isin(days)
-        for j in cols:
-            out[:, j] = is_open
-    return out
 
 
 def execute_with_vectorbt(panel: PricePanel, plan: Plan, capital: float) -> Any:

@@ -66,13 +66,11 @@ def plan_orders(
     band: float,
     capital: float,
     rules: list[AssetRules],
-    market_open: np.ndarray,
 ) -> Plan:
     """Walk the days of ``panel`` and decide the orders that follow ``targets``.
 
     ``targets``: index = check days (a subset of panel.dates), columns = panel codes,
-    values = target weights (each row sums to <= 1). ``market_open[T, N]``: the market of
-    asset j trades on day t.
+    values = target weights (each row sums to <= 1).
     """
     import numpy as np
     import pandas as pd
@@ -148,7 +146,7 @@ def plan_orders(
         if pending and current_target is not None:
             w = _live_targets(current_target, gone)
             involved = (w > 0) | (h > 0)
-            if not market_open[t, involved].all():
+            if not panel.market_open[t, involved].all():
                 pass  # a market to trade is shut today: try again tomorrow
             else:
                 pending = False

@@ -55,6 +55,7 @@ class PricePanel:
     tradable: np.ndarray  # [T, N] bool: a bar exists that day (market open, not suspended)
     fx: np.ndarray  # [T, N] base currency per unit of listing currency
     share_factor: np.ndarray  # [T, N] real shares per unit of the price series (adj / raw)
+    market_open: np.ndarray  # [T, N] bool: the asset's market trades that day
     notes: list[str] = field(default_factory=list)
 
     @property
@@ -136,9 +137,14 @@ def build_panel(
         a.first = s.index.min().date() if len(s) else None
         a.last = s.index.max().date() if len(s) else None
     start, end = _check_coverage(assets, required, start, end, allow_partial, notes)
-    markets = {a.market for a in assets}
-    days = market_days(reader, markets, [a.code for a in assets], start, end)
-    days = days[(days >= pd.Timestamp(start)) & (days <= pd.Timestamp(end))]
+    open_days: dict[str, pd.DatetimeIndex] = {}
+    for market in sorted({a.market for a in assets}):
+        codes = [a.code for a in assets if a.market == market]
+        d = market_days(reader, {market}, codes, start, end)
+        open_days[market] = d[(d >= pd.Timestamp(start)) & (d <= pd.Timestamp(end))]
+    days = open_days[next(iter(open_days))]
+    for d in open_days.values():
+        days = days.union(d)
     if len(days) == 0:
         raise NotInStoreError(f"the store holds no trading days between {start} and {end}")
     n = len(assets)
@@ -146,11 +152,13 @@ def build_panel(
     tradable = np.zeros((len(days), n), dtype=bool)
     fx = np.ones((len(days), n))
     share_factor = np.ones((len(days), n))
+    market_open = np.zeros((len(days), n), dtype=bool)
     rates: dict[str, pd.Series] = {}
     for j, a in enumerate(assets):
         s = series[a.code]
         on_day = s.reindex(days)
-        tradable[:, j] = on_day.notna().to_numpy()
+        market_open[:, j] = days.isin(open_days[a.market])
+        tradable[:, j] = on_day.notna().to_numpy() & market_open[:, j]
         carried = s.reindex(s.index.union(days)).ffill().reindex(days)
         if a.member is not None and a.member.delisted is not None:
             gone = days > pd.Timestamp(a.member.delisted)
@@ -176,7 +184,7 @@ def build_panel(
                 f"{a.code}: unadjusted closes (no forward-adjusted series covers the "
                 "window): dividends are not in its returns"
             )
-    return PricePanel(days, assets, local, tradable, fx, share_factor, notes)
+    return PricePanel(days, assets, local, tradable, fx, share_factor, market_open, notes)
 
 
 def _choose(qfq: pd.Series, raw: pd.Series, start: dt.date, end: dt.date) -> tuple[str, pd.Series]:

@@ -2,13 +2,15 @@
 
 Tables (one row per key, later writes of the same key replace earlier ones)::
 
-    securities       code → name, market (A/HK/US/INDEX), exchange, currency
+    securities       code → name, market (A/HK/US/INDEX), exchange, currency, industry
     bars             (code, adjust, date) → open, high, low, close, volume (shares), amount
     fx               (pair, date) → rate           e.g. USDCNY = CNY per 1 USD, at the close
     valuation        (code, date) → pe_ttm, pb, ps_ttm, total_mv, total_share, pe_static, peg
     eps              (code, snapshot_date, fiscal_year) → eps, kind (actual/estimate)
     members          (board, snapshot_date, code) → name      concept-board snapshots
     calendar         (exchange, date)                          trading days
+    commodity_series series → name, unit, kind (spot/futures), exchange
+    commodities      (series, date) → open, high, low, close, volume, contract   e.g. CNY/t
     coverage         (dataset, key) → first/last date held, when, from where
 
 ``adjust`` labels every price series: ``none`` (unadjusted; for US/HK listings this is the
@@ -37,7 +39,7 @@ if TYPE_CHECKING:
     import duckdb
     import pandas as pd
 
-SCHEMA_VERSION = "1"
+SCHEMA_VERSION = "2"
 
 ADJUSTMENTS = {
     "none": "unadjusted (US/HK: split-adjusted, not dividend-adjusted)",
@@ -50,7 +52,8 @@ _DDL = [
     "CREATE TABLE IF NOT EXISTS meta(key VARCHAR PRIMARY KEY, value VARCHAR)",
     """CREATE TABLE IF NOT EXISTS securities(
         code VARCHAR PRIMARY KEY, name VARCHAR, name_en VARCHAR, market VARCHAR NOT NULL,
-        exchange VARCHAR, currency VARCHAR NOT NULL, source VARCHAR, updated_at TIMESTAMP)""",
+        exchange VARCHAR, currency VARCHAR NOT NULL, source VARCHAR, updated_at TIMESTAMP,
+        industry VARCHAR)""",
     """CREATE TABLE IF NOT EXISTS bars(
         code VARCHAR, adjust VARCHAR, date DATE, open DOUBLE, high DOUBLE, low DOUBLE,
         close DOUBLE NOT NULL, volume DOUBLE, amount DOUBLE, source VARCHAR,
@@ -69,6 +72,12 @@ _DDL = [
         PRIMARY KEY(board, snapshot_date, code))""",
     """CREATE TABLE IF NOT EXISTS calendar(
         exchange VARCHAR, date DATE, source VARCHAR, PRIMARY KEY(exchange, date))""",
+    """CREATE TABLE IF NOT EXISTS commodity_series(
+        series VARCHAR PRIMARY KEY, name VARCHAR, unit VARCHAR NOT NULL, kind VARCHAR,
+        exchange VARCHAR, source VARCHAR)""",
+    """CREATE TABLE IF NOT EXISTS commodities(
+        series VARCHAR, date DATE, open DOUBLE, high DOUBLE, low DOUBLE, close DOUBLE NOT NULL,
+        volume DOUBLE, contract VARCHAR, source VARCHAR, PRIMARY KEY(series, date))""",
     """CREATE TABLE IF NOT EXISTS coverage(
         dataset VARCHAR, key VARCHAR, first_date DATE, last_date DATE, source VARCHAR,
         updated_at TIMESTAMP, PRIMARY KEY(dataset, key))""",
@@ -76,7 +85,10 @@ _DDL = [
 
 # table → (key columns, value columns); the order is the table's column order
 _TABLES: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
-    "securities": (("code",), ("name", "name_en", "market", "exchange", "currency", "source")),
+    "securities": (
+        ("code",),
+        ("name", "name_en", "market", "exchange", "currency", "source", "industry"),
+    ),
     "bars": (
         ("code", "adjust", "date"),
         ("open", "high", "low", "close", "volume", "amount", "source"),
@@ -89,7 +101,14 @@ _TABLES: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "eps": (("code", "snapshot_date", "fiscal_year"), ("kind", "eps", "analysts", "source")),
     "members": (("board", "snapshot_date", "code"), ("name", "source")),
     "calendar": (("exchange", "date"), ("source",)),
+    "commodity_series": (("series",), ("name", "unit", "kind", "exchange", "source")),
+    "commodities": (
+        ("series", "date"),
+        ("open", "high", "low", "close", "volume", "contract", "source"),
+    ),
 }
+# schema upgrades: version → statements that bring a store of that version to the next
+_UPGRADES = {"1": ["ALTER TABLE securities ADD COLUMN IF NOT EXISTS industry VARCHAR"]}
 
 
 @dataclass
@@ -178,6 +197,18 @@ def _as_date(value: Any) -> dt.date:
     return dt.date.fromisoformat(str(value)[:10])
 
 
+@dataclass
+class BarMatrix:
+    """Dense bar arrays of many codes: ``values[(adjust, field)]`` is ``[date, code]``."""
+
+    dates: Any  # np.ndarray of datetime64[D], ascending
+    codes: list[str]
+    values: dict[tuple[str, str], Any]
+
+    def get(self, adjust: str, field: str = "close") -> Any:
+        return self.values[(adjust, field)]
+
+
 class Reader:
     """Read queries over the store; an ``as_of`` reader sees only rows dated on or before it."""
 
@@ -219,7 +250,8 @@ class Reader:
     def securities(self, codes: Iterable[str] | None = None) -> pd.DataFrame:
         where, params = self._in("code", codes)
         return self._q(
-            "SELECT code, name, name_en, market, exchange, currency, source FROM securities"
+            "SELECT code, name, name_en, market, exchange, currency, industry, source"
+            " FROM securities"
             f" WHERE TRUE{where} ORDER BY code",
             params,
         )
@@ -259,6 +291,78 @@ class Reader:
         if codes is not None:
             wide = wide.reindex(columns=[c for c in dict.fromkeys(codes) if c in wide.columns])
         return wide
+
+    def matrix(
+        self,
+        codes: Sequence[str] | None,
+        adjusts: Sequence[str] = ("none", "qfq"),
+        fields: Sequence[str] = ("close",),
+        start: Any = None,
+        end: Any = None,
+        market: str | None = None,
+    ) -> BarMatrix:
+        """Dense ``[date, code]`` arrays of bar ``fields`` per adjustment, in one query.
+
+        ``codes`` None means every security of ``market`` held (``A``: without B shares).
+        Rows are the dates on which any requested series has a bar; a missing bar is NaN.
+        """
+        import numpy as np
+        import pandas as pd
+
+        bad = set(fields) - set(_TABLES["bars"][1]) - {"source"}
+        if bad or "source" in fields:
+            raise ValueError(f"unknown bar fields {sorted(bad or {'source'})}")
+        adjusts = list(dict.fromkeys(adjusts))
+        if codes is not None:
+            code_list = list(dict.fromkeys(codes))
+        else:
+            sql = "SELECT code FROM securities WHERE market = ?"
+            if market == "A":
+                sql += " AND NOT (code LIKE '900%.SH' OR code LIKE '200%.SZ')"
+            code_list = [
+                r[0] for r in self._con.execute(sql + " ORDER BY code", [market]).fetchall()
+            ]
+        w, wp = self._window("b.date", start, end)
+        self._con.register(
+            "_mx_codes", pd.DataFrame({"code": code_list, "ci": range(len(code_list))})
+        )
+        try:
+            cols = ", ".join(f"b.{f}" for f in fields)
+            rows = self._con.execute(
+                f"SELECT c.ci, b.date, b.adjust, {cols} FROM bars b JOIN _mx_codes c USING (code)"
+                f" WHERE b.adjust IN ({', '.join('?' * len(adjusts))}){w}",
+                [*adjusts, *wp],
+            ).fetchnumpy()
+        finally:
+            self._con.unregister("_mx_codes")
+        day = np.asarray(rows["date"], dtype="datetime64[D]")
+        dates, ti = np.unique(day, return_inverse=True)
+        ci = np.asarray(rows["ci"], dtype=np.int64)
+        adj = np.asarray(rows["adjust"], dtype=object)
+        values: dict[tuple[str, str], Any] = {}
+        for a in adjusts:
+            sel = adj == a
+            for f in fields:
+                arr = np.full((len(dates), len(code_list)), np.nan)
+                col = np.asarray(rows[f], dtype="float64")  # masked → NaN below
+                if hasattr(rows[f], "mask"):
+                    col = np.where(np.ma.getmaskarray(rows[f]), np.nan, col)
+                arr[ti[sel], ci[sel]] = col[sel]
+                values[(a, f)] = arr
+        return BarMatrix(dates, code_list, values)
+
+    def spans(
+        self, codes: Iterable[str] | None = None, adjusts: Sequence[str] = ("none", "qfq")
+    ) -> pd.DataFrame:
+        """Per (code, adjust): rows, first and last date held (as-of applied), one GROUP BY."""
+        w, wp = self._window("date")
+        c, cp = self._in("code", codes)
+        return self._q(
+            "SELECT code, adjust, count(*) AS rows, min(date) AS first_date,"
+            f" max(date) AS last_date FROM bars WHERE adjust IN ({', '.join('?' * len(adjusts))})"
+            f"{c}{w} GROUP BY code, adjust ORDER BY code, adjust",
+            [*adjusts, *cp, *wp],
+        )
 
     def fx(self, pair: str, start: Any = None, end: Any = None) -> pd.Series:
         """Daily rate of ``pair`` (e.g. ``USDCNY`` = CNY per 1 USD), indexed by date."""
@@ -321,6 +425,19 @@ class Reader:
             f"SELECT date FROM calendar WHERE exchange = ?{w} ORDER BY date", [exchange, *wp]
         )
         return [_as_date(d) for d in df["date"]]
+
+    def commodity_series(self) -> pd.DataFrame:
+        """Every commodity series held: series, name, unit, kind, exchange, source."""
+        return self._q("SELECT * FROM commodity_series ORDER BY series")
+
+    def commodity(self, series: str, start: Any = None, end: Any = None) -> pd.DataFrame:
+        """Daily rows of one commodity series (date, open, high, low, close, volume, contract)."""
+        w, wp = self._window("date", start, end)
+        return self._q(
+            "SELECT date, open, high, low, close, volume, contract, source FROM commodities"
+            f" WHERE series = ?{w} ORDER BY date",
+            [series, *wp],
+        )
 
     def coverage(self, dataset: str | None = None) -> pd.DataFrame:
         where, params = ("WHERE dataset = ?", [dataset]) if dataset else ("", [])
@@ -432,7 +549,15 @@ class Store(Reader):
         row = _first(self._con.execute("SELECT value FROM meta WHERE key = 'schema'").fetchall())
         if row is None:
             self._con.execute("INSERT INTO meta VALUES ('schema', ?)", [SCHEMA_VERSION])
-        elif row[0] != SCHEMA_VERSION:
+            return
+        version = row[0]
+        while version in _UPGRADES:
+            with self.transaction() as con:
+                for stmt in _UPGRADES[version]:
+                    con.execute(stmt)
+                version = str(int(version) + 1)
+                con.execute("UPDATE meta SET value = ? WHERE key = 'schema'", [version])
+        if version != SCHEMA_VERSION:
             raise StoreError(
                 f"the store {self.path} has schema version {row[0]}, this naion expects "
                 f"{SCHEMA_VERSION}",
@@ -446,6 +571,14 @@ class Store(Reader):
             )
         except Exception:
             row = None
+        if row is not None and row[0] in _UPGRADES:
+            # an older store: upgrade it once in write mode, then reopen it read-only
+            import duckdb
+
+            self._con.close()
+            Store(self.path).close()
+            self._con = duckdb.connect(str(self.path), read_only=True)
+            return
         if row is None or row[0] != SCHEMA_VERSION:
             raise StoreError(
                 f"{self.path} is not a naion store of schema version {SCHEMA_VERSION}",

@@ -145,3 +145,41 @@ def test_killed_write_leaves_previous_data(tmp_path: Path) -> None:
     assert reopened.fingerprint() == before
     assert reopened.bars(["BBB"], "none").empty
     reopened.close()
+
+
+def test_matrix_is_dense_and_as_of(tmp_path: Path) -> None:
+    store = Store(tmp_path / "s.duckdb")
+    b = Batch()
+    b.add("bars", bars(["2024-01-02", "2024-01-04"], [10.0, 11.0]), code="AAA", adjust="none")
+    b.add("bars", bars(["2024-01-03"], [20.0]), code="BBB", adjust="none")
+    b.add("bars", bars(["2024-01-02"], [5.0]), code="AAA", adjust="qfq")
+    store.write(b)
+    m = store.matrix(["BBB", "AAA", "ZZZ"], fields=("close", "volume"))
+    assert m.codes == ["BBB", "AAA", "ZZZ"]
+    assert [str(d) for d in m.dates] == ["2024-01-02", "2024-01-03", "2024-01-04"]
+    raw = m.get("none")
+    assert raw[:, 1].tolist()[0] == 10.0 and raw[2, 1] == 11.0 and raw[1, 0] == 20.0
+    assert pd.isna(raw[:, 2]).all() and pd.isna(raw[0, 0])
+    assert m.get("qfq")[0, 1] == 5.0 and pd.isna(m.get("qfq")[1:, 1]).all()
+    early = store.at("2024-01-03").matrix(["AAA"])
+    assert [str(d) for d in early.dates] == ["2024-01-02"]
+    spans = store.spans(["AAA"]).set_index("adjust")
+    assert spans.loc["none", "rows"] == 2
+    assert str(spans.loc["none", "last_date"])[:10] == "2024-01-04"
+    store.close()
+
+
+def test_schema_1_store_is_upgraded(tmp_path: Path) -> None:
+    path = tmp_path / "s.duckdb"
+    Store(path).close()
+    import duckdb
+
+    con = duckdb.connect(str(path))
+    con.execute("ALTER TABLE securities DROP COLUMN industry")
+    con.execute("UPDATE meta SET value = '1' WHERE key = 'schema'")
+    con.close()
+    with Store(path, read_only=True) as ro:  # a read-only open upgrades once
+        assert "industry" in ro.securities().columns
+    con = duckdb.connect(str(path), read_only=True)
+    assert con.execute("SELECT value FROM meta WHERE key = 'schema'").fetchall() == [("2",)]
+    con.close()

@@ -17,6 +17,8 @@ A universe YAML file (curated ones ship in ``universes/data``; users add theirs 
         connect: true              # Stock Connect eligible (null: not verified)
         aliases: [...]             # old codes that now mean this listing
         listed: 2018-06-11         # optional
+        since: 2022-11-22          # optional: the date it became a member of this theme
+        until: 2025-06-30          # optional: the last date it was one
         delisted: 2024-01-03       # optional; last trading day
         successor: {code: ALTM, ratio: 2.406, date: 2024-01-04}   # optional
         lot: 500                   # optional board lot (HK listings need it)
@@ -92,6 +94,8 @@ class Member(BaseModel):
     successor: Successor | None = None
     cash_out: CashOut | None = None
     lot: int | None = Field(default=None, gt=0)
+    since: dt.date | None = None
+    until: dt.date | None = None
     vendor_codes: dict[str, str] = Field(default_factory=dict)
 
     @field_validator("code", mode="before")
@@ -125,7 +129,15 @@ class Member(BaseModel):
             raise ValueError("a member with a successor needs its delisted date")
         if self.cash_out and not self.delisted:
             raise ValueError("a member with a cash_out needs its delisted date")
+        if self.since and self.until and self.until < self.since:
+            raise ValueError(f"until {self.until} is before since {self.since}")
         return self
+
+    def current_on(self, day: dt.date) -> bool:
+        """A member of its universe on ``day`` (``since`` / ``until`` inclusive; None: open)."""
+        return (self.since is None or self.since <= day) and (
+            self.until is None or day <= self.until
+        )
 
     @property
     def name(self) -> str:

@@ -543,6 +543,31 @@ class Store(Reader):
     def con(self) -> duckdb.DuckDBPyConnection:
         return self._con
 
+    def export_parquet(self, table: str, path: Path, codes: Sequence[str] | None = None) -> int:
+        """Copy ``table`` (only ``codes``' rows where it has a code column) to a Parquet file;
+        returns the rows written. Used to build the bundled snapshot."""
+        import pandas as pd
+
+        if table not in _TABLES:
+            raise ValueError(f"unknown table {table}")
+        keys, values = _TABLES[table]
+        cols = ", ".join((*keys, *values))
+        where = ""
+        if codes is not None and "code" in keys:
+            self._con.register("_export_codes", pd.DataFrame({"code": list(codes)}))
+            where = " WHERE code IN (SELECT code FROM _export_codes)"
+        try:
+            target = Path(path).as_posix().replace("'", "''")
+            self._con.execute(
+                f"COPY (SELECT {cols} FROM {table}{where} ORDER BY {', '.join(keys)})"
+                f" TO '{target}' (FORMAT parquet, COMPRESSION zstd)"
+            )
+            row = _first(self._con.execute(f"SELECT count(*) FROM {table}{where}").fetchall())
+        finally:
+            if where:
+                self._con.unregister("_export_codes")
+        return int(row[0]) if row else 0
+
     def _migrate(self) -> None:
         for ddl in _DDL:
             self._con.execute(ddl)

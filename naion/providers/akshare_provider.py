@@ -17,6 +17,9 @@ once, inert outside this module's calls, per thread) that remembers the last res
 current call and gives every request without a timeout the provider's timeout. A failed call
 whose last answer was an HTTP error is re-raised as ``requests.HTTPError``; one whose last
 answer was Eastmoney's ``{"data": null}`` (unknown symbol) as a ProviderError naming that.
+When a request finds no network at all (name resolution fails, no route), the tap says so
+at once and, for a minute, answers every later request the same way: a machine without
+network fails in well under a second instead of sitting through every retry's backoff.
 
 akshare and pandas are imported lazily: importing this module stays cheap.
 """
@@ -502,6 +505,8 @@ class AkshareProvider:
             _TAP.active, _TAP.timeout, _TAP.last = True, self.timeout, None
             try:
                 out = func(**kwargs)
+            except _NetworkDown:
+                raise ProviderError("network unreachable") from None
             except (requests.ConnectionError, requests.Timeout, requests.HTTPError):
                 raise
             except Exception as exc:
@@ -574,6 +579,53 @@ class AkshareProvider:
 _UNKNOWN = "the vendor answered data: null (unknown symbol?)"
 
 
+class _NetworkDown(BaseException):
+    """The machine has no network (no name resolution, no route): raised from the tap as a
+    BaseException so akshare's own ``except Exception`` retry loops (with their sleeps) do not
+    swallow it; :meth:`AkshareProvider._vendor` turns it into one ProviderError."""
+
+
+class _Network:
+    """Process-wide: when the network was last found down (monotonic seconds), if ever."""
+
+    down_since: float | None = None
+    HOLD = 60.0  # seconds during which later calls fail at once instead of waiting
+
+    @classmethod
+    def is_down(cls) -> bool:
+        import time
+
+        return cls.down_since is not None and time.monotonic() - cls.down_since < cls.HOLD
+
+    @classmethod
+    def mark_down(cls) -> None:
+        import time
+
+        cls.down_since = time.monotonic()
+
+
+def _no_network(exc: BaseException) -> bool:
+    """A connection error that means "offline" (name resolution or no route), not a hiccup."""
+    import errno
+    import socket
+
+    todo: list[BaseException] = [exc]
+    seen: set[int] = set()
+    while todo and len(seen) < 20:
+        e = todo.pop()
+        if id(e) in seen:
+            continue
+        seen.add(id(e))
+        if isinstance(e, socket.gaierror) or type(e).__name__ == "NameResolutionError":
+            return True
+        if isinstance(e, OSError) and e.errno in (errno.ENETUNREACH, errno.EHOSTUNREACH):
+            return True
+        # requests keeps urllib3's error in args; urllib3's MaxRetryError in .reason
+        linked = [e.__cause__, e.__context__, getattr(e, "reason", None), *e.args]
+        todo += [x for x in linked if isinstance(x, BaseException)]
+    return False
+
+
 class _Tap(threading.local):
     active: bool = False
     timeout: float | None = None
@@ -596,9 +648,17 @@ def _install_tap() -> None:
         def send(self: requests.Session, request: Any, **kwargs: Any) -> requests.Response:
             if not _TAP.active:
                 return original(self, request, **kwargs)
+            if _Network.is_down():
+                raise _NetworkDown()
             if kwargs.get("timeout") is None:
                 kwargs["timeout"] = _TAP.timeout
-            response = original(self, request, **kwargs)
+            try:
+                response = original(self, request, **kwargs)
+            except requests.ConnectionError as exc:
+                if _no_network(exc):
+                    _Network.mark_down()
+                    raise _NetworkDown() from exc
+                raise
             _TAP.last = response
             return response
 

@@ -54,8 +54,11 @@ def _no_sleep_no_cache(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     from akshare.currency import currency_china_bank_sina
     from akshare.stock import stock_board_concept_em
 
+    from naion.providers import akshare_provider
+
     for module in (akshare.utils.func, akshare.utils.request, akshare.request):
         monkeypatch.setattr(module.time, "sleep", lambda seconds: None)
+    monkeypatch.setattr(akshare_provider._Network, "down_since", None)
     name_cache = getattr(stock_board_concept_em, "__stock_board_concept_name_em")
     name_cache.cache_clear()
     currency_china_bank_sina._currency_boc_sina_map.cache_clear()

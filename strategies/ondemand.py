@@ -19,7 +19,6 @@ if TYPE_CHECKING:
     from universes.loader import Registry
 
 TOLERANCE = dt.timedelta(days=7)
-PAIRS = {"USD": "USDCNY", "HKD": "HKDCNY"}
 
 
 def missing(
@@ -29,25 +28,28 @@ def missing(
     currencies: set[str],
     base: str,
     end: dt.date,
+    spans: dict[str, tuple[dt.date, dt.date]] | None = None,
 ) -> tuple[list[str], list[str]]:
-    """(codes, FX pairs) whose prices the store does not hold up to ``end``."""
+    """(codes, FX pairs) whose prices the store does not hold up to ``end`` (``spans``: the
+    first/last dates already read for these codes, else one GROUP BY)."""
+    from strategies.panel import _date, spans_of
+    from strategies.rules import fx_pairs
+
+    held = spans if spans is not None else spans_of(reader, list(codes))
     out_codes = []
     for c in codes:
         m = reg.members.get(c)
         need_to = min(end, m.delisted) if m is not None and m.delisted else end
-        spans = [reader.covered(ds, c) for ds in ("bars:qfq", "bars:none", "bars:tr")]
-        last = max((s[1] for s in spans if s), default=None)
-        if last is None or last < need_to - TOLERANCE:
+        if c not in held or held[c][1] < need_to - TOLERANCE:
             out_codes.append(c)
-    pairs = set()
-    for cur in currencies | {base}:
-        if cur != "CNY" and cur in PAIRS and (len(currencies | {base}) > 1):
-            pairs.add(PAIRS[cur])
-    out_pairs = []
-    for p in sorted(pairs):
-        span = reader.covered("fx", p)
-        if span is None or span[1] < end - TOLERANCE:
-            out_pairs.append(p)
+    pairs = fx_pairs(set(currencies), base)
+    fx = reader.fx_spans(pairs) if pairs else None
+    last = (
+        {p: _date(d) for p, d in zip(fx["pair"], fx["last_date"], strict=True)}
+        if fx is not None
+        else {}
+    )
+    out_pairs = [p for p in pairs if p not in last or last[p] < end - TOLERANCE]
     return out_codes, out_pairs
 
 

@@ -39,8 +39,8 @@ CONVENTIONS = (
     "Costs on traded value: commission max(bps x value, per-order minimum in the listing "
     "currency); stamp duty by trade date (A-shares: sells, 0.1% until 2023-08-27, 0.05% from "
     "2023-08-28; HK: both sides).",
-    "Lots: A-share 100-share lots (STAR orders >= 200 shares, BSE >= 100, a remainder below "
-    "the minimum sold in one order), HK board lots, whole US shares; sells first, then buys "
+    "Lots: A-share 100-share lots (STAR orders >= 200 shares, BSE >= 100, a holding below the "
+    "minimum sold whole in one order), HK board lots, whole US shares; sells first, then buys "
     "smallest first, the last cut to what cash can pay.",
     "A-share price limits: no buy of a name closing at its upper limit, no sell at its lower "
     "limit; the order waits for the next day it can execute.",
@@ -124,14 +124,22 @@ class Backtest:
             opts["band"] = self.band
         return with_params(with_params(s, opts), dict(self.params))
 
-    def run(self, reader: Reader, registry: Registry | None = None) -> Run:
+    def run(
+        self,
+        reader: Reader,
+        registry: Registry | None = None,
+        spans: dict[str, tuple[dt.date, dt.date]] | None = None,
+    ) -> Run:
+        """Simulate; ``spans`` (code → first/last date held) saves reading them again."""
         from strategies.panel import spans_of, with_successors
         from universes.loader import registry_for_home
 
         reg = registry or registry_for_home()
         spec = self.resolved_spec()
         members = asset_members(spec, reg, reader)
-        spans = spans_of(reader, with_successors(members, reg))
+        codes = with_successors(members, reg)
+        if spans is None or any(c not in spans for c in codes):
+            spans = spans_of(reader, codes)
         start, end = self.window(reader, reg, members, spec, spans)
         return simulate(
             spec, reader, reg, members, start, end, self.allow_partial,
@@ -438,18 +446,18 @@ KINDS = {1: "trade", 2: "conversion", 3: "cash-out", 4: "delisting"}
 
 
 def trades_frame(panel: Panel, mk: Market, books: Books) -> pd.DataFrame:
-    """One row per (day, asset) with an order: real shares, prices, value and costs."""
+    """One row per (day, asset) with an order: value and costs; shares and the local price are
+    real (unadjusted) where the day's unadjusted close is known (``lots`` true), else units
+    and prices of the adjusted series — never a made-up unadjusted price."""
     import numpy as np
     import pandas as pd
-
-    from strategies.rules import carry_forward
 
     assert books.kind is not None and books.size is not None and books.price is not None
     t_idx, j_idx = np.nonzero(books.kind)
     size = books.size[t_idx, j_idx]
     price = books.price[t_idx, j_idx]
     fx = panel.fx[t_idx, j_idx]
-    k = carry_forward(panel.k)[t_idx, j_idx]
+    k = panel.k[t_idx, j_idx]
     k = np.where(np.isfinite(k), k, 1.0)
     return pd.DataFrame(
         {

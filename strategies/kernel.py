@@ -69,20 +69,18 @@ K_TRADE, K_CONVERSION, K_CASH_OUT, K_DELISTING = 1, 2, 3, 4
 
 @_fn
 def _sell_shares(want: float, held: float, lot: float, least: float) -> float:
-    """Real shares to sell for about ``want`` out of ``held`` under the lot rules."""
-    if want >= held - 1e-9 or (held < least + 1e-9 and want >= held * 0.5):
+    """Real shares to sell for about ``want`` out of ``held`` under the lot rules: the nearest
+    lot-multiple of at least ``least``, or the whole holding when that is nearer; a holding
+    below ``least`` (an odd remainder) can only be sold whole."""
+    if want >= held - 1e-9:
         return held
-    if held < least + 1e-9:
-        return 0.0
-    if held - want < least * 0.5:
-        return held  # a remainder below the minimum goes in the same order
+    if held < least - 1e-9:
+        return held if want >= held * 0.5 else 0.0
     q = float(int(want / lot + 0.5)) * lot
     if q < least:
         q = least if want >= least * 0.5 else 0.0
-    if held - q < least - 1e-9:
-        q = float(int((held - least) / lot + 1e-9)) * lot
-        if q < least:
-            q = 0.0
+    if q >= held - 1e-9 or held - want < abs(want - q):
+        return held
     return q
 
 

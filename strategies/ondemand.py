@@ -32,15 +32,23 @@ def missing(
 ) -> tuple[list[str], list[str]]:
     """(codes, FX pairs) whose prices the store does not hold up to ``end`` (``spans``: the
     first/last dates already read for these codes, else one GROUP BY)."""
-    from strategies.panel import _date, spans_of
+    from strategies.panel import _date, member_info, spans_of
     from strategies.rules import fx_pairs
 
     held = spans if spans is not None else spans_of(reader, list(codes))
+    last_open = _last_open_days(reader, reg, codes, end)
     out_codes = []
     for c in codes:
         m = reg.members.get(c)
         need_to = min(end, m.delisted) if m is not None and m.delisted else end
-        if c not in held or held[c][1] < need_to - TOLERANCE:
+        if c not in held:
+            out_codes.append(c)
+            continue
+        last = held[c][1]
+        market = member_info(c, reg)[1]
+        if last < need_to - TOLERANCE and not (
+            need_to == end and last >= last_open.get(market, end)
+        ):
             out_codes.append(c)
     pairs = fx_pairs(set(currencies), base)
     fx = reader.fx_spans(pairs) if pairs else None
@@ -51,6 +59,33 @@ def missing(
     )
     out_pairs = [p for p in pairs if p not in last or last[p] < end - TOLERANCE]
     return out_codes, out_pairs
+
+
+def _last_open_days(
+    reader: Reader, reg: Registry, codes: Sequence[str], end: dt.date
+) -> dict[str, dt.date]:
+    """Market → its last trading day on or before ``end`` by its calendar index (an end on a
+    holiday of one market is not missing data)."""
+    import numpy as np
+
+    from strategies.panel import member_info
+    from strategies.rules import CALENDAR_SOURCES
+
+    markets = {member_info(c, reg)[1] for c in codes}
+    sources = [s for m in markets for s in CALENDAR_SOURCES.get(m, ()) if s in reg.members]
+    if not sources or end.year < 1990:
+        return {}
+    mx = reader.matrix(sources, ("none", "tr"), ("close",), end - dt.timedelta(days=31), end)
+    out: dict[str, dt.date] = {}
+    for m in markets:
+        cols = [i for i, s in enumerate(mx.codes) if s in CALENDAR_SOURCES.get(m, ())]
+        if not cols:
+            continue
+        has = np.isfinite(mx.get("none")[:, cols]).any(axis=1)
+        has |= np.isfinite(mx.get("tr")[:, cols]).any(axis=1)
+        if has.any():
+            out[m] = mx.dates[np.flatnonzero(has)[-1]].astype(object)
+    return out
 
 
 def ensure(

@@ -495,12 +495,17 @@ def _check_coverage(
     absent, late = [], []
     for c, m, market in zip(codes, mems, markets, strict=True):
         if c not in spans:
-            if m is not None:
-                problems.append((c, f"{c}: the store holds no prices for it"))
+            if m is not None and m.listed is not None and m.listed <= end:
+                problems.append((c, f"{c}: the store holds no prices for it (it listed on "
+                                    f"{m.listed})"))  # fmt: skip
             else:
-                absent.append(c)
+                absent.append(c)  # not listed yet, as far as the store and its universe know
             continue
         first, last = spans[c]
+        succ = m.successor if m is not None else None
+        if succ is not None and succ.code in spans:  # its history joins up with the successor's
+            first = min(first, spans[succ.code][0])
+            last = max(last, min(spans[succ.code][1], succ.date - dt.timedelta(days=1)))
         need_from = max(start, (m.since if m is not None and m.since else start))
         listed = m.listed if m is not None else None
         if listed is not None and first > max(need_from, listed) + tol:
@@ -529,7 +534,10 @@ def _check_coverage(
         problems.append((c, line))
         new_end = min(new_end, last)
     if absent:
-        notes.append(f"{len(absent)} names have no prices in the store and are left out")
+        notes.append(
+            f"no prices held for {len(absent)} member{'s' if len(absent) > 1 else ''}, left "
+            f"out as not listed yet ({', '.join(absent[:6])}{'…' if len(absent) > 6 else ''})"
+        )
     if late:
         notes.append(
             "listed (first price held) inside the window, so they join then: "

@@ -3,9 +3,9 @@
 Lots (real shares)
     A-share main board and ChiNext: buys in 100-share lots. STAR: every order >= 200 shares,
     BSE: >= 100, then any whole share. HK: the listing's board lot (none known: fractional,
-    noted). US: whole shares. Sells: the whole holding, or a lot-multiple of at least the
-    minimum that leaves at least the minimum (a remainder below the minimum is sold in the
-    same order, as the exchanges require).
+    noted). US: whole shares. Sells: a lot-multiple of at least the minimum, or the whole
+    holding when that is nearer; a holding below the minimum (an odd remainder) can only be
+    sold whole, in one order, as the exchanges require.
 Commission
     max(bps x traded value, per-order minimum in the listing currency at the day's FX).
 Stamp duty (by trade date)

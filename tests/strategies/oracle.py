@@ -63,16 +63,16 @@ def lot_order(want: float, held: float, li: Listing) -> float:
             q = li.least if want >= li.least / 2 else 0
         return q
     sell = -want
-    if sell >= held or held - sell < li.least / 2 or held < li.least:
-        if held < li.least and sell < held / 2:
-            return 0.0
+    if sell >= held:
         return -held
+    if held < li.least:  # an odd remainder may only be sold whole
+        return -held if sell >= held / 2 else 0.0
     q = math.floor(sell / li.lot + 0.5) * li.lot
     if q < li.least:
         q = li.least if sell >= li.least / 2 else 0
-    while q > 0 and held - q < li.least:
-        q -= li.lot
-    return -q if q >= li.least else 0.0
+    if q >= held or held - sell < abs(sell - q):  # selling everything is nearer
+        return -held
+    return -q
 
 
 def simulate(

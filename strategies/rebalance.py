@@ -134,9 +134,15 @@ def trade_list(
     for j in np.flatnonzero((shares > 0) | (target > 0)):
         c = panel.codes[j]
         if last_row[j] < 0:
+            raw = reader.spans([c], ("none",))
+            held_to = raw["last_date"].iloc[0] if len(raw) else None
+            when = (
+                f"is from {str(held_to)[:10]}, more than {HISTORY_DAYS} days before {day}"
+                if held_to is not None
+                else "does not exist"
+            )
             raise NotInStoreError(
-                f"{c}: the store holds no unadjusted close in the {HISTORY_DAYS} days "
-                f"before {day}",
+                f"{c}: the newest unadjusted close held {when}",
                 hint=f"run 'naion data sync {c}'",
             )
         if age[j] > STALE_DAYS:

@@ -249,10 +249,11 @@ def _bool(key: str, text: str) -> bool:
     raise InputError(f"{key}={text}: use true or false")
 
 
-def check_fees(key: str, x: float) -> float:
+def check_fees(key: str, x: float, text: str | None = None) -> float:
     if x < 0 or x > MAX_FEES_BPS:
         raise InputError(
-            f"{key}={x:g}: a commission is between 0 and {MAX_FEES_BPS:g} bps",
+            f"{key}={text if text is not None else f'{x:g}'}: a commission is between 0 and "
+            f"{MAX_FEES_BPS:g} bps",
             hint="e.g. 2.5 (0 = frictionless: no commission, minimum or stamp duty)",
         )
     return x
@@ -274,7 +275,7 @@ def _apply_common(data: dict[str, Any], key: str, value: str) -> bool:
             )
         data["rebalance"] = {**data["rebalance"], "band": x}
     elif key == "fees_bps":
-        x = check_fees(key, number(key, value))
+        x = check_fees(key, number(key, value), value)
         costs = dict(data["costs"])
         costs["commission_bps"] = dict.fromkeys(MARKETS, x)
         if x == 0:

@@ -1,7 +1,5 @@
 """``naion backtest``, ``naion sweep`` and ``naion rebalance``."""
 
-from __future__ import annotations
-
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -197,7 +195,7 @@ def _needed(bt: Any, reg: Any, reader: Any) -> tuple[Any, list[str], list[str], 
 @contextmanager
 def store_with_data(bt: Any, offline: bool, need_end: Any = None) -> Iterator[Any]:
     """A read-only store holding what the run needs: fetched first unless offline (the write
-    lock is held only while fetching). Yields (store, registry, notes, spans).
+    lock is held only while fetching). Yields (store, registry, notes, history or None).
 
     Without an end the run ends where the data held ends, so only codes (and FX pairs) never
     held count as missing."""
@@ -207,7 +205,7 @@ def store_with_data(bt: Any, offline: bool, need_end: Any = None) -> Iterator[An
     from naion.settings import paths
     from naion.store import Store, open_store
     from strategies import ondemand
-    from strategies.panel import spans_of, with_successors
+    from strategies.panel import load_history
     from universes.loader import registry_for_home
 
     reg = registry_for_home()
@@ -225,13 +223,13 @@ def store_with_data(bt: Any, offline: bool, need_end: Any = None) -> Iterator[An
         st = Store.open(read_only=True)
         try:
             spec, codes, needed, currencies = _needed(bt, reg, st)
-            spans = spans_of(st, list(dict.fromkeys(with_successors(codes, reg) + needed)))
+            history = load_history(st, reg, codes, spec.benchmark)
             missing = ondemand.missing(
                 st, reg, needed, currencies, spec.base_currency, end or dt.date(1900, 1, 1),
-                spans,
+                history.spans,
             )  # fmt: skip
             if not (missing[0] or missing[1]):
-                yield st, reg, notes, spans
+                yield st, reg, notes, history
                 return
         finally:
             st.close()
@@ -257,8 +255,8 @@ def store_with_data(bt: Any, offline: bool, need_end: Any = None) -> Iterator[An
 
 
 def _run_with_data(bt: Any, offline: bool) -> Any:
-    with store_with_data(bt, offline) as (store, reg, notes, spans):
-        run = bt.run(store, reg, spans=spans)
+    with store_with_data(bt, offline) as (store, reg, notes, history):
+        run = bt.run(store, reg, history=history)
     run.notes[:0] = notes
     return run
 
@@ -358,14 +356,14 @@ def sweep_cmd(
     )  # fmt: skip
     base = bt.resolved_spec()
     err = console(stderr=True)
-    with store_with_data(bt, offline) as (store, reg, notes, spans):
+    with store_with_data(bt, offline) as (store, reg, notes, history):
         from strategies.engine import asset_members
 
         members = asset_members(base, reg, store)
-        s, e = bt.window(store, reg, members, base, spans)
+        s, e = bt.window(store, reg, members, base, history.spans if history else None)
         res = run_sweep(
             base, store, reg, grid_values, s, e, allow_partial=allow_partial,
-            ignore_membership=ignore_membership_dates, progress=_progress(err),
+            ignore_membership=ignore_membership_dates, progress=_progress(err), history=history,
         )  # fmt: skip
     ascending = rank_by in ("volatility", "turnover", "fees", "taxes", "trades")
     table = res.table.sort_values(rank_by, ascending=ascending, kind="stable", na_position="last")

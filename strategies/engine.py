@@ -23,7 +23,7 @@ if TYPE_CHECKING:
 
     from naion.store import Reader
     from strategies.kernel import Books, Market
-    from strategies.panel import Panel
+    from strategies.panel import History, Panel
     from strategies.spec import StrategySpec
     from strategies.types.base import Context
     from universes.loader import Registry
@@ -128,22 +128,25 @@ class Backtest:
         self,
         reader: Reader,
         registry: Registry | None = None,
-        spans: dict[str, tuple[dt.date, dt.date]] | None = None,
+        history: History | None = None,
     ) -> Run:
-        """Simulate; ``spans`` (code → first/last date held) saves reading them again."""
-        from strategies.panel import spans_of, with_successors
+        """Simulate; ``history`` (what :func:`strategies.panel.load_history` read for these
+        members) saves reading the store again."""
+        from strategies.panel import load_history, query_codes
         from universes.loader import registry_for_home
 
         reg = registry or registry_for_home()
         spec = self.resolved_spec()
         members = asset_members(spec, reg, reader)
-        codes = with_successors(members, reg)
-        if spans is None or any(c not in spans for c in codes):
-            spans = spans_of(reader, codes)
-        start, end = self.window(reader, reg, members, spec, spans)
+        if history is None or any(
+            c not in history.spans and (history.matrix is None or c not in history.matrix.codes)
+            for c in query_codes(members, reg, spec.benchmark)
+        ):
+            history = load_history(reader, reg, members, spec.benchmark)
+        start, end = self.window(reader, reg, members, spec, history.spans)
         return simulate(
             spec, reader, reg, members, start, end, self.allow_partial,
-            self.ignore_membership_dates, spans,
+            self.ignore_membership_dates, history,
         )  # fmt: skip
 
     def window(
@@ -233,6 +236,12 @@ def asset_members(spec: StrategySpec, reg: Registry, reader: Reader | None = Non
         raise ConfigError(
             f"strategy {spec.name}: {bad[0]} belongs to an excluded universe "
             f"({', '.join(spec.exclude)})"
+        )
+    index = [c for c in codes if (m := reg.members.get(c)) is not None and m.market == "INDEX"]
+    if index:
+        raise ConfigError(
+            f"strategy {spec.name}: {index[0]} is an index; it cannot be held",
+            hint="hold an index fund instead (e.g. SPY), or use it as the benchmark",
         )
     check_benchmark(spec.benchmark, reg, spec.name)
     spec.check(reg)
@@ -350,7 +359,7 @@ def simulate(
     end: dt.date,
     allow_partial: bool = False,
     ignore_membership: bool = False,
-    spans: dict[str, tuple[dt.date, dt.date]] | None = None,
+    history: History | None = None,
 ) -> Run:
     import numpy as np
 
@@ -359,7 +368,7 @@ def simulate(
 
     panel = load_panel(
         reader, reg, members, start, end, spec.base_currency, spec.benchmark, allow_partial,
-        spec.lots, spans,
+        spec.lots, history=history,
     )  # fmt: skip
     notes = list(panel.notes)
     ctx = context_of(panel, reader, reg, notes, ignore_membership)

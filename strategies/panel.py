@@ -116,6 +116,45 @@ def with_successors(codes: Sequence[str], reg: Registry) -> list[str]:
     return out
 
 
+FULL_HISTORY_CODES = 200  # up to this many codes, one query loads their whole history
+
+
+@dataclass
+class History:
+    """What the store holds for a run's codes: first/last dates (unadjusted or adjusted) and,
+    for a few codes, every close (one query serves the default window, the coverage checks
+    and the panel)."""
+
+    spans: dict[str, tuple[dt.date, dt.date]]
+    matrix: Any = None  # BarMatrix of none/qfq/tr closes over all dates held, or None
+
+
+def query_codes(members: Sequence[str], reg: Registry, benchmark: Mapping[str, float]) -> list[str]:
+    """Members, their successors, the benchmark and the markets' calendar indexes."""
+    codes = with_successors(members, reg)
+    markets = {member_info(c, reg)[1] for c in codes}
+    cal = [c for m in sorted(markets) for c in CALENDAR_SOURCES.get(m, ()) if c in reg.members]
+    return list(dict.fromkeys([*codes, *(reg.canonical(c) for c in benchmark), *cal]))
+
+
+def load_history(
+    reader: Reader, reg: Registry, members: Sequence[str], benchmark: Mapping[str, float]
+) -> History:
+    import numpy as np
+
+    codes = query_codes(members, reg, benchmark)
+    if len(codes) > FULL_HISTORY_CODES:
+        return History(spans_of(reader, codes))
+    mx = reader.matrix(codes, ("none", "qfq", "tr"), ("close",))
+    held = np.isfinite(mx.get("none")) | np.isfinite(mx.get("qfq"))
+    spans = {}
+    for j, c in enumerate(mx.codes):
+        rows = np.flatnonzero(held[:, j])
+        if len(rows):
+            spans[c] = (mx.dates[rows[0]].astype(object), mx.dates[rows[-1]].astype(object))
+    return History(spans, mx)
+
+
 def spans_of(reader: Reader, codes: Sequence[str]) -> dict[str, tuple[dt.date, dt.date]]:
     """code → (first, last) date with an unadjusted or adjusted close held (one GROUP BY)."""
     df = reader.spans(list(codes), ("none", "qfq"))
@@ -153,6 +192,7 @@ def load_panel(
     allow_partial: bool = False,
     lots: bool = True,
     spans: dict[str, tuple[dt.date, dt.date]] | None = None,
+    history: History | None = None,
 ) -> Panel:
     """The panel of ``members`` (and their successors) over [start, end] in ``base``."""
     import numpy as np
@@ -168,14 +208,17 @@ def load_panel(
     markets = [i[1] for i in info]
     currencies = [i[2] for i in info]
     bench_codes = [reg.canonical(c) for c in (benchmark or {})]
-    cal_codes = [
-        c for m in sorted(set(markets)) for c in CALENDAR_SOURCES.get(m, ()) if c in reg.members
-    ]
-    query = list(dict.fromkeys([*codes, *bench_codes, *cal_codes]))
-    if spans is None or any(c not in spans for c in codes if c not in members):
+    query = query_codes(members, reg, benchmark or {})
+    if history is not None and spans is None:
+        spans = history.spans
+    if spans is None:
         spans = spans_of(reader, codes)
     lookback = start - dt.timedelta(days=LOOKBACK_DAYS)
-    mx = reader.matrix(query, ("none", "qfq", "tr"), ("close",), lookback, end)
+    mx = history.matrix if history is not None else None
+    if mx is not None and set(query) <= set(mx.codes):
+        mx = _window(mx, query, lookback, end)
+    else:
+        mx = reader.matrix(query, ("none", "qfq", "tr"), ("close",), lookback, end)
     col = {c: i for i, c in enumerate(mx.codes)}
     grid = np.asarray(mx.dates, dtype="datetime64[D]")
     # -- market days --------------------------------------------------------------------
@@ -324,6 +367,23 @@ def load_panel(
         first=first, last=last, fractional=fractional, bench=bench, base_currency=base,
         notes=notes, spans=spans,
     )  # fmt: skip
+
+
+def _window(mx: Any, codes: list[str], start: dt.date, end: dt.date) -> Any:
+    """A history matrix cut to [start, end] and ``codes`` (rows without a bar dropped, as a
+    query of that window would return)."""
+    import numpy as np
+
+    from naion.store import BarMatrix
+
+    rows = (mx.dates >= _d64(start)) & (mx.dates <= _d64(end))
+    pos = {c: j for j, c in enumerate(mx.codes)}
+    cols = np.array([pos[c] for c in codes], dtype=np.int64)
+    values = {k: v[rows][:, cols] for k, v in mx.values.items()}
+    held = np.zeros(int(rows.sum()), dtype=np.bool_)
+    for v in values.values():
+        held |= np.isfinite(v).any(axis=1)
+    return BarMatrix(mx.dates[rows][held], list(codes), {k: v[held] for k, v in values.items()})
 
 
 def _markets_of(codes: Sequence[str], reg: Registry) -> list[str]:

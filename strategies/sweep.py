@@ -122,6 +122,7 @@ def run_sweep(
     allow_partial: bool = False,
     ignore_membership: bool = False,
     progress: Callable[[int, int], None] | None = None,
+    history: Any = None,
 ) -> SweepResult:
     import numpy as np
     import pandas as pd
@@ -153,7 +154,7 @@ def run_sweep(
     e_specs = [variant(dict(zip(ekeys, c, strict=True)))
                for c in itertools.product(*(grid[k] for k in ekeys))]  # fmt: skip
     panel = load_panel(reader, reg, members, start, end, spec.base_currency, spec.benchmark,
-                       allow_partial, any(s.lots for s in e_specs))  # fmt: skip
+                       allow_partial, any(s.lots for s in e_specs), history=history)  # fmt: skip
     notes = list(panel.notes)
     t0 = time.perf_counter()
     ctx = context_of(panel, reader, reg, notes, ignore_membership)

@@ -296,12 +296,13 @@ def load_panel(
     open_ = open_m[:, mk]
     # -- FX at the close ----------------------------------------------------------------------
     fx = np.ones((len(days), N))
+    rates: dict[str, np.ndarray] = {}
     for cur in sorted(set(currencies) | {_currency_of(c, reg) for c in bench_codes}):
         if cur == base:
             continue
         s = rate_series(reader, cur, base, end=end)
         _check_fx(s, cur, base, days)
-        rate = rate_on(s, days).to_numpy()
+        rate = rates[cur] = rate_on(s, days).to_numpy()
         for j, c in enumerate(currencies):
             if c == cur:
                 fx[:, j] = rate
@@ -348,8 +349,7 @@ def load_panel(
                 level = carry_forward(s)[day_rows]
                 cur = _currency_of(c, reg)
                 if cur != base:
-                    rate = rate_on(rate_series(reader, cur, base, end=end), days)
-                    level = level * rate.to_numpy()
+                    level = level * rates[cur]
                 bench[c] = (adjust, level)
                 break
     first = [days[np.argmax(bar_days[:, j])].astype(object) if bar_days[:, j].any() else None

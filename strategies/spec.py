@@ -161,12 +161,12 @@ def parse_spec(data: Any, origin: str) -> StrategySpec:
     from pydantic import ValidationError
 
     from naion.yamlfiles import validation_message
-    from strategies.types import registry
+    from strategies.types import names, spec_class
 
     if not isinstance(data, dict):
         raise ConfigError(f"{origin}: expected a mapping with name, title, type")
     kind = data.get("type")
-    types = registry()
+    types = names()
     if kind not in types:
         raise ConfigError(
             f"{origin}: type: unknown strategy type {kind!r}"
@@ -175,7 +175,7 @@ def parse_spec(data: Any, origin: str) -> StrategySpec:
             hint=f"use one of: {', '.join(types)}",
         )
     try:
-        return types[kind].model_validate({**data, "origin": origin})
+        return spec_class(kind).model_validate({**data, "origin": origin})
     except ValidationError as exc:
         raise ConfigError(f"{origin}: {validation_message(_typos_first(exc))}") from None
 

@@ -1,7 +1,8 @@
 """Strategy types: one module each, found here by name (no list to edit elsewhere).
 
-A type module ``strategies/types/<name>.py`` defines ``SPEC``, a subclass of
-:class:`strategies.spec.StrategySpec` with ``type: Literal["<type-name>"]``, its own fields
+A type module ``strategies/types/<name>.py`` (``thesis_tilt.py`` holds type ``thesis-tilt``)
+defines ``SPEC``, a subclass of :class:`strategies.spec.StrategySpec` with
+``type: Literal["<type-name>"]``, its own fields
 (the parameter model) and two methods:
 
 ``members(reg, reader)``
@@ -41,26 +42,36 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from strategies.spec import StrategySpec
 
-_REGISTRY: dict[str, type[StrategySpec]] | None = None
+_REGISTRY: dict[str, type[StrategySpec]] = {}
 _ORDER = ("sleeves", "segment-equal", "valuation-tilt", "screen-driven")
 
 
-def registry() -> dict[str, type[StrategySpec]]:
-    """Type name → spec class, for every module of this package (loaded once)."""
-    global _REGISTRY
-    if _REGISTRY is None:
-        import importlib
-        import pkgutil
+def names() -> list[str]:
+    """Every type name (module ``foo_bar.py`` holds type ``foo-bar``), without importing."""
+    import pkgutil
 
-        found: dict[str, type[StrategySpec]] = {}
-        for info in pkgutil.iter_modules(__path__):
-            if info.name.startswith("_") or info.name == "base":
-                continue
-            module = importlib.import_module(f"{__name__}.{info.name}")
-            cls = getattr(module, "SPEC", None)
-            if cls is None:
-                raise RuntimeError(f"strategies.types.{info.name} defines no SPEC")
-            found[cls.model_fields["type"].default] = cls
-        rank = {n: i for i, n in enumerate(_ORDER)}
-        _REGISTRY = dict(sorted(found.items(), key=lambda kv: (rank.get(kv[0], 99), kv[0])))
-    return _REGISTRY
+    found = [
+        info.name.replace("_", "-")
+        for info in pkgutil.iter_modules(__path__)
+        if not info.name.startswith("_") and info.name != "base"
+    ]
+    rank = {n: i for i, n in enumerate(_ORDER)}
+    return sorted(found, key=lambda n: (rank.get(n, 99), n))
+
+
+def spec_class(name: str) -> type[StrategySpec]:
+    """The spec model of type ``name`` (its module is imported on first use)."""
+    if name not in _REGISTRY:
+        import importlib
+
+        module = importlib.import_module(f"{__name__}.{name.replace('-', '_')}")
+        cls = getattr(module, "SPEC", None)
+        if cls is None or cls.model_fields["type"].default != name:
+            raise RuntimeError(f"strategies.types.{module.__name__} must define SPEC of {name!r}")
+        _REGISTRY[name] = cls
+    return _REGISTRY[name]
+
+
+def registry() -> dict[str, type[StrategySpec]]:
+    """Type name → spec model, for every module of this package."""
+    return {n: spec_class(n) for n in names()}

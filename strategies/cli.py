@@ -356,6 +356,10 @@ def sweep_cmd(
     )  # fmt: skip
     base = bt.resolved_spec()
     err = console(stderr=True)
+    from strategies.kernel import compiled_on_disk
+
+    if not compiled_on_disk():
+        err.print("compiling the simulation kernel (once; numba caches it) …", highlight=False)
     with store_with_data(bt, offline) as (store, reg, notes, history):
         from strategies.engine import asset_members
 

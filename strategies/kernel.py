@@ -589,6 +589,14 @@ def _compiled() -> Any:
     return _JIT_MODULE
 
 
+def compiled_on_disk() -> bool:
+    """Whether numba's cache of this kernel exists (else the first compiled call compiles it,
+    once, for about a minute)."""
+    from pathlib import Path
+
+    return any(Path(__file__).parent.glob("__pycache__/kernel._simulate_parallel-*.nbi"))
+
+
 def use_jit(work: int) -> bool:
     """Compile (numba) or interpret: ``NAION_JIT`` = 1/0 forces, else by the amount of work."""
     forced = os.environ.get("NAION_JIT")

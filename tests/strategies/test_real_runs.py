@@ -259,3 +259,24 @@ def test_screen_driven_over_all_a(real_home: Path, capsys: pytest.CaptureFixture
     held = (saved.weights.drop(columns="cash") > 0).sum(axis=1)
     assert held.max() > 100  # hundreds of liquid A-shares pass
     assert "names held only as unadjusted closes" in err
+
+
+def test_star_and_bse_orders_respect_the_exchange_minimum(real_home: Path) -> None:
+    """No partial STAR sell below 200 shares (the issue saw 36 in one run, e.g. 1 share of
+    688005.SH): every lot-ruled order is >= the minimum or empties the position."""
+    from naion.store import Store
+    from strategies.engine import Backtest
+    from strategies.spec import get_spec
+
+    with Store.open(read_only=True) as st:
+        runs = [Backtest(get_spec(n), rebalance="M").run(st)
+                for n in ("core-satellite", "segment-equal")]  # fmt: skip
+    seen = 0
+    for run in runs:
+        t = run.trades[run.trades["lots"] & run.trades["code"].str.match(r"^(688|689|92|8|4)")]
+        for _, row in t.iterrows():
+            least = 200 if row["code"].startswith("68") else 100
+            emptied = run.weights.loc[row["date"], row["code"]] == 0
+            assert row["shares"] >= least - 1e-6 or (row["side"] == "sell" and emptied), row
+            seen += 1
+    assert seen > 20

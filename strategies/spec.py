@@ -301,7 +301,9 @@ def _apply_path(data: dict[str, Any], key: str, value: str) -> bool:
     for p in parts[:-1]:
         if not isinstance(node, dict) or not isinstance(node.get(p), dict):
             return False
-        node = node[p] = dict(node[p])
+        child = dict(node[p])
+        node[p] = child
+        node = child
     leaf = parts[-1]
     if not isinstance(node, dict) or leaf not in node or isinstance(node[leaf], (dict, list)):
         return False

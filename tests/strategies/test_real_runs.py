@@ -256,6 +256,8 @@ def test_screen_driven_over_all_a(real_home: Path, capsys: pytest.CaptureFixture
     )  # fmt: skip
     assert code == 0, err
     saved = load_run(json.loads(out)["run_id"])
+    assert saved.info["spec"]["screen"]["where"] == "adv_20d > 5e8"
+    assert saved.info["spec"]["universe"] == "all-a"
     held = (saved.weights.drop(columns="cash") > 0).sum(axis=1)
     assert held.max() > 100  # hundreds of liquid A-shares pass
     assert "names held only as unadjusted closes" in err

@@ -35,6 +35,23 @@ sleeves:
 KEYS = ("total_return", "cagr", "sharpe", "max_drawdown", "fees", "taxes", "trades")
 
 
+def test_parameter_keys_reach_the_spec(naion_home: Path) -> None:
+    from strategies.spec import with_params
+
+    s = with_params(get_spec("screen-driven"), {"screen.top": "10", "screen.where": "close > 1",
+                                                "rebalance": "W", "band": "0.02"})  # fmt: skip
+    assert (s.screen.top, s.screen.where) == (10, "close > 1")
+    assert (s.rebalance.calendar, s.rebalance.band) == ("W", 0.02)
+    t = with_params(get_spec("valuation-tilt"), {"tilt.cap": "0.1", "costs.commission_bps.A": "7",
+                                                 "fees_bps": "0"})  # fmt: skip
+    assert t.tilt.cap == 0.1 and t.costs.commission_bps == {"A": 0.0, "HK": 0.0, "US": 0.0}
+    c = with_params(get_spec("core-satellite"), {"core_weight": "0.5", "lots": "false"})
+    assert c.sleeves["core"].weight == 0.5 and c.sleeves["satellite"].weight == 0.5
+    assert c.lots is False
+    with pytest.raises(InputError, match="screen.top=0"):
+        with_params(get_spec("screen-driven"), {"screen.top": "0"})
+
+
 def test_parse_grid() -> None:
     g = parse_grid(["core_weight=0.4:0.9:0.05", "rebalance=M,Q", "band=0,0.05,0.1"])
     assert len(g["core_weight"]) == 11 and g["core_weight"][0] == 0.4
@@ -124,6 +141,10 @@ def test_every_type_sweeps(kind: str, closures: Path) -> None:
     with Store.open(read_only=True) as st:
         res = run_sweep(spec, st, reg, grid, DAYS[0].date(), DAYS[-1].date())
         assert res.variants == 4
+        # the first key changes the result (it reached the strategy)
+        first = next(iter(grid))
+        by_first = res.table.groupby(first)["total_return"].apply(tuple)
+        assert by_first.iloc[0] != by_first.iloc[1]
         for _, row in res.table.iterrows():
             params = {k: str(row[k]) for k in grid}
             run = Backtest(spec, DAYS[0].date(), DAYS[-1].date(), params=params).run(st, reg)

@@ -11,6 +11,7 @@ Tables (one row per key, later writes of the same key replace earlier ones)::
     calendar         (exchange, date)                          trading days
     commodity_series series → name, unit, kind (spot/futures), exchange
     commodities      (series, date) → open, high, low, close, volume, contract   e.g. CNY/t
+    st_periods       (code, first_date) → last_date   days an A-share traded as ST / *ST
     coverage         (dataset, key) → first/last date held, when, from where
 
 ``adjust`` labels every price series: ``none`` (unadjusted; for US/HK listings this is the
@@ -78,6 +79,9 @@ _DDL = [
     """CREATE TABLE IF NOT EXISTS commodities(
         series VARCHAR, date DATE, open DOUBLE, high DOUBLE, low DOUBLE, close DOUBLE NOT NULL,
         volume DOUBLE, contract VARCHAR, source VARCHAR, PRIMARY KEY(series, date))""",
+    """CREATE TABLE IF NOT EXISTS st_periods(
+        code VARCHAR, first_date DATE, last_date DATE, source VARCHAR,
+        PRIMARY KEY(code, first_date))""",
     """CREATE TABLE IF NOT EXISTS coverage(
         dataset VARCHAR, key VARCHAR, first_date DATE, last_date DATE, source VARCHAR,
         updated_at TIMESTAMP, PRIMARY KEY(dataset, key))""",
@@ -106,6 +110,7 @@ _TABLES: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
         ("series", "date"),
         ("open", "high", "low", "close", "volume", "contract", "source"),
     ),
+    "st_periods": (("code", "first_date"), ("last_date", "source")),
 }
 # schema upgrades: version → statements that bring a store of that version to the next
 _UPGRADES = {"1": ["ALTER TABLE securities ADD COLUMN IF NOT EXISTS industry VARCHAR"]}
@@ -363,6 +368,35 @@ class Reader:
             f"{c}{w} GROUP BY code, adjust ORDER BY code, adjust",
             [*adjusts, *cp, *wp],
         )
+
+    # -- reads the strategy engine added (one block) -----------------------------------------
+    def fx_spans(self, pairs: Iterable[str] | None = None) -> pd.DataFrame:
+        """Per FX pair: rows, first and last date held (as-of applied), one GROUP BY."""
+        w, wp = self._window("date")
+        c, cp = self._in("pair", pairs)
+        return self._q(
+            "SELECT pair, count(*) AS rows, min(date) AS first_date, max(date) AS last_date"
+            f" FROM fx WHERE TRUE{c}{w} GROUP BY pair ORDER BY pair",
+            [*cp, *wp],
+        )
+
+    def st_periods(self, codes: Iterable[str] | None = None) -> pd.DataFrame:
+        """Periods (code, first_date, last_date) in which a listing traded as ST, as known on
+        ``as_of`` (a period known to start later is not seen; an open end is NULL)."""
+        import duckdb
+
+        w, wp = self._window("first_date")
+        c, cp = self._in("code", codes)
+        try:
+            return self._q(
+                "SELECT code, first_date, last_date FROM st_periods"
+                f" WHERE TRUE{c}{w} ORDER BY code, first_date",
+                [*cp, *wp],
+            )
+        except duckdb.CatalogException:  # a store opened read-only before the table existed
+            import pandas as pd
+
+            return pd.DataFrame(columns=["code", "first_date", "last_date"])
 
     def fx(self, pair: str, start: Any = None, end: Any = None) -> pd.Series:
         """Daily rate of ``pair`` (e.g. ``USDCNY`` = CNY per 1 USD), indexed by date."""

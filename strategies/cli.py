@@ -1,9 +1,9 @@
-"""``naion backtest`` and ``naion sweep``."""
+"""``naion backtest``, ``naion sweep`` and ``naion rebalance``."""
 
-from __future__ import annotations
-
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -15,6 +15,38 @@ EndOpt = Annotated[str | None, typer.Option("--end", help="Last day, YYYY-MM-DD.
 BaseOpt = Annotated[
     str | None, typer.Option("--base-currency", help="CNY, USD or HKD (default: the strategy's).")
 ]
+SetOpt = Annotated[
+    list[str] | None,
+    typer.Option("--set", "-s", help="KEY=VALUE: a parameter, the keys of --grid (repeatable)."),
+]
+UniverseOpt = Annotated[
+    str | None,
+    typer.Option("--universe", help="Run a universe strategy over another universe (or all-a)."),
+]
+MembershipOpt = Annotated[
+    bool,
+    typer.Option(
+        "--ignore-membership-dates",
+        help="Hold universe members outside their since/until dates too.",
+    ),
+]
+OfflineOpt = Annotated[bool, typer.Option("--offline", help="Never fetch missing data.")]
+PartialOpt = Annotated[
+    bool, typer.Option("--allow-partial", help="Shrink the window to the dates all members have.")
+]
+
+
+def parse_sets(items: list[str] | None) -> dict[str, str]:
+    """``KEY=VALUE`` items → an ordered mapping (one InputError line for a malformed one)."""
+    from naion.errors import InputError
+
+    out: dict[str, str] = {}
+    for item in items or []:
+        key, sep, value = item.partition("=")
+        if not sep or not key.strip() or not value.strip():
+            raise InputError(f"bad --set {item!r}", hint="write KEY=VALUE, e.g. core_weight=0.6")
+        out[key.strip()] = value.strip()
+    return out
 
 
 def backtest_cmd(
@@ -34,11 +66,14 @@ def backtest_cmd(
         str | None, typer.Option("--rebalance", help="Calendar: D, W, M, Q, A or none.")
     ] = None,
     band: Annotated[float | None, typer.Option("--band", help="Drift band (0.05 = 5 pp).")] = None,
-    allow_partial: Annotated[
-        bool,
-        typer.Option("--allow-partial", help="Shrink the window to the dates all members have."),
+    sets: SetOpt = None,
+    universe: UniverseOpt = None,
+    ignore_membership_dates: MembershipOpt = False,
+    allow_partial: PartialOpt = False,
+    offline: OfflineOpt = False,
+    verify: Annotated[
+        bool, typer.Option("--verify", help="Replay the orders in vectorbt and compare the books.")
     ] = False,
-    offline: Annotated[bool, typer.Option("--offline", help="Never fetch missing data.")] = False,
     report: Annotated[
         Path | None, typer.Option("--report", help="Also write the tear sheet to this HTML file.")
     ] = None,
@@ -63,26 +98,14 @@ def backtest_cmd(
     spec = get_spec(strategy, paths().strategies)
     first, last = parse_date(start, "--start"), parse_date(end, "--end")
     check_window(first, last)
-    if base_currency and base_currency.upper() not in ("CNY", "USD", "HKD"):
-        raise InputError(f"unknown base currency {base_currency!r}", hint="use CNY, USD or HKD")
-    if rebalance and rebalance.upper() not in ("D", "W", "M", "Q", "A", "Y", "NONE"):
-        raise InputError(
-            f"unknown rebalance calendar {rebalance!r}", hint="use D, W, M, Q, A or none"
-        )
     from strategies.engine import Backtest
 
+    params = parse_sets(sets)
     bt = Backtest(
-        spec,
-        first,
-        last,
-        base_currency,
-        capital,
-        fees,
-        False if no_lots else None,
-        rebalance,
-        band,
-        allow_partial,
-    )
+        spec, first, last, base_currency, capital, fees, False if no_lots else None, rebalance,
+        band, allow_partial, params, universe, ignore_membership_dates,
+    )  # fmt: skip
+    bt.resolved_spec()  # bad options fail before any data is read
     run = _run_with_data(bt, offline)
     run.params = {
         k: v
@@ -95,10 +118,17 @@ def backtest_cmd(
             "no_lots": no_lots or None,
             "rebalance": rebalance,
             "band": band,
+            "set": params or None,
+            "universe": universe,
+            "ignore_membership_dates": ignore_membership_dates or None,
             "allow_partial": allow_partial or None,
         }.items()
         if v is not None
     }
+    if verify:
+        from strategies.vbt import verify as check
+
+        check(run)
     err = console(stderr=True)
     saved = None
     if not no_save:
@@ -113,6 +143,7 @@ def backtest_cmd(
         out = {k: m[k] for k in REPORTED}
         out.update(
             {
+                "trades": m.get("trades"),
                 "start": run.start.isoformat(),
                 "end": run.end.isoformat(),
                 "base_currency": run.base_currency,
@@ -132,7 +163,9 @@ def backtest_cmd(
             f"{run.spec.capital:,.0f}",
         )
     for note in run.notes:
-        err.print(f"note: {note}")
+        err.print(f"note: {note}", highlight=False)
+    if verify:
+        err.print("verified: vectorbt's replay of the orders keeps the same books (1e-9)")
     if saved is not None:
         err.print(f"saved run {run.run_id} (naion report {run.run_id} --output FILE)")
     if report is not None:
@@ -144,66 +177,101 @@ def backtest_cmd(
         err.print(f"wrote {report}")
 
 
-def _run_with_data(bt: object, offline: bool) -> object:
+def _needed(bt: Any, reg: Any, reader: Any) -> tuple[Any, list[str], list[str], set[str]]:
+    """(resolved spec, members, codes to hold data for, their currencies)."""
+    from strategies.engine import asset_members
+    from strategies.panel import member_info, with_successors
+
+    spec = bt.resolved_spec()
+    codes = asset_members(spec, reg, reader)
+    bench = [reg.canonical(c) for c in spec.benchmark]
+    # the store's own all-a universe is what it holds: only the benchmark may need fetching
+    held = bench if spec.universe_name() == "all-a" else with_successors(codes, reg) + bench
+    needed = list(dict.fromkeys(c for c in held if c in reg.members))
+    currencies = {member_info(c, reg)[2] for c in with_successors(codes, reg) + bench}
+    return spec, codes, needed, currencies
+
+
+@contextmanager
+def store_with_data(bt: Any, offline: bool, need_end: Any = None) -> Iterator[Any]:
+    """A read-only store holding what the run needs: fetched first unless offline (the write
+    lock is held only while fetching). Yields (store, registry, notes, history or None).
+
+    Without an end the run ends where the data held ends, so only codes (and FX pairs) never
+    held count as missing."""
+    import datetime as dt
+
     from naion.errors import NotInStoreError
     from naion.settings import paths
-    from naion.store import Store
+    from naion.store import Store, open_store
     from strategies import ondemand
-    from strategies.engine import asset_members
+    from strategies.panel import load_history
     from universes.loader import registry_for_home
 
     reg = registry_for_home()
-    spec = bt.resolved_spec()  # type: ignore[attr-defined]
-    codes = asset_members(spec, reg)
-    bench = [reg.canonical(c) for c in spec.benchmark]
-    currencies = {reg.members[c].currency or "CNY" for c in codes + bench if c in reg.members}
+    end = need_end or bt.end
+    if bt.resolved_spec().universe_name() != "all-a":
+        _needed(bt, reg, None)  # a bad strategy file fails before the store is looked at
     exists = paths().store.exists()
     if offline and not exists:
         raise NotInStoreError(
             f"no data store at {paths().store}",
             hint="fill it with 'naion data import PATH' or 'naion data sync', or drop --offline",
         )
-    import datetime as dt
-
-    from strategies.engine import common_window, fx_pairs
-
-    needed = [c for c in codes + bench if c in reg.members]
-    start, end = bt.start, bt.end  # type: ignore[attr-defined]
-    if (start is None or end is None) and exists:
+    notes: list[str] = []
+    if exists:
+        st = Store.open(read_only=True)
         try:
-            with Store.open(read_only=True) as store:
-                lo, hi = common_window(store, codes, fx_pairs(store, codes, spec.base_currency))
-            start, end = start or lo, end or hi
-        except NotInStoreError:
-            pass
+            spec, codes, needed, currencies = _needed(bt, reg, st)
+            history = load_history(st, reg, codes, spec.benchmark)
+            missing = ondemand.missing(
+                st, reg, needed, currencies, spec.base_currency, end or dt.date(1900, 1, 1),
+                history.spans,
+            )  # fmt: skip
+            if not (missing[0] or missing[1]):
+                yield st, reg, notes, history
+                return
+        finally:
+            st.close()
+    else:
+        spec, _, needed, currencies = _needed(bt, reg, None)
+        missing = (needed, [])
+    start = bt.start or dt.date(2018, 1, 1)
     end = end or dt.date.today()
-    start = start or dt.date(2018, 1, 1)
     if offline:
-        with Store.open(read_only=True) as store:
-            ondemand.ensure(store, reg, needed, currencies, spec.base_currency, start, end, True)
-            return bt.run(store, reg)  # type: ignore[attr-defined]
-    from naion.store import open_store
-
+        what = missing[0] + missing[1]
+        raise NotInStoreError(
+            f"the store lacks data this run needs up to {end}: {', '.join(what[:8])}"
+            + ("…" if len(what) > 8 else ""),
+            hint=f"run 'naion data sync {' '.join(missing[0][:8]) or 'sodium-ion'} --start "
+            f"{start} --end {end}' or 'naion data import PATH', or drop --offline",
+        )
     with open_store() as store:
         notes = ondemand.ensure(
             store, reg, needed, currencies, spec.base_currency, start, end, False
         )
-        run = bt.run(store, reg)  # type: ignore[attr-defined]
+    with Store.open(read_only=True) as st:
+        yield st, reg, notes, None
+
+
+def _run_with_data(bt: Any, offline: bool) -> Any:
+    with store_with_data(bt, offline) as (store, reg, notes, history):
+        run = bt.run(store, reg, history=history)
     run.notes[:0] = notes
     return run
 
 
-def metrics_frame(run: object) -> object:
+def metrics_frame(run: Any) -> Any:
     import pandas as pd
 
     from strategies.metrics import TABLE_KEYS, run_metrics
 
-    m = run.metrics  # type: ignore[attr-defined]
+    m = run.metrics
     rows = {"strategy": m}
-    bench = run.benchmark  # type: ignore[attr-defined]
+    bench = run.benchmark
     if bench is not None:
         empty = pd.DataFrame(columns=["date", "value", "commission", "stamp_duty"])
-        rows[f"benchmark: {run.benchmark_name}"] = run_metrics(bench, 1.0, empty)  # type: ignore[attr-defined]
+        rows[f"benchmark: {run.benchmark_name}"] = run_metrics(bench, 1.0, empty)
     keys = TABLE_KEYS
     frame = pd.DataFrame({name: [r.get(k) for k in keys] for name, r in rows.items()}, index=keys).T
     frame.insert(0, "series", frame.index)
@@ -211,7 +279,7 @@ def metrics_frame(run: object) -> object:
     return frame.reset_index(drop=True)
 
 
-def strategies_frame() -> object:
+def strategies_frame() -> Any:
     import pandas as pd
 
     from naion.settings import paths
@@ -237,64 +305,179 @@ def sweep_cmd(
     strategy: Annotated[str, typer.Argument(help="Strategy name or YAML file.")],
     grid: Annotated[
         list[str] | None,
-        typer.Option("--grid", "-g", help="NAME=a:b:step or NAME=v1,v2 (repeatable)."),
+        typer.Option("--grid", "-g", help="KEY=a:b:step or KEY=v1,v2 (repeatable)."),
     ] = None,
     start: StartOpt = None,
     end: EndOpt = None,
     base_currency: BaseOpt = None,
+    sets: SetOpt = None,
+    universe: UniverseOpt = None,
+    ignore_membership_dates: MembershipOpt = False,
+    allow_partial: PartialOpt = False,
+    offline: OfflineOpt = False,
     rank_by: Annotated[str, typer.Option("--rank-by", help="Metric to rank by.")] = "sharpe",
     top: Annotated[int, typer.Option("--top", help="Rows to show.")] = 20,
+    report: Annotated[
+        Path | None,
+        typer.Option("--report", help="Also write an HTML page: a heat map and the top rows."),
+    ] = None,
+    heat: Annotated[
+        str | None,
+        typer.Option("--heat", help="X,Y: the two grid keys of the heat map (default: the first)."),
+    ] = None,
     fmt: FormatOpt = "table",
     output: Annotated[
         Path | None, typer.Option("--output", "-o", help="Write to this file.")
     ] = None,
 ) -> None:
-    """Sweep strategy parameters: every grid variant in one vectorized simulation."""
+    """Sweep strategy parameters: every grid variant under the full rules, in one kernel call.
+
+    Each row is what 'naion backtest STRATEGY --set KEY=VALUE ...' gives with its keys."""
     from naion.dates import check_window, parse_date
     from naion.errors import InputError
     from naion.output import check_format, console, emit
     from naion.settings import paths
-    from naion.store import open_store
     from strategies.engine import Backtest
     from strategies.spec import get_spec
-    from strategies.sweep import METRICS, check_sweepable, parse_grid, run_sweep
-    from universes.loader import registry_for_home
+    from strategies.sweep import METRICS, parse_grid, run_sweep
 
     fmt = check_format(fmt)
     spec = get_spec(strategy, paths().strategies)
     grid_values = parse_grid(grid or [])
-    check_sweepable(spec, grid_values)
-    if rank_by not in (*METRICS, "turnover", "fees"):
+    if rank_by not in METRICS:
         raise InputError(f"unknown metric {rank_by!r}", hint=f"use one of: {', '.join(METRICS)}")
+    if top < 1:
+        raise InputError("--top must be at least 1")
     first, last = parse_date(start, "--start"), parse_date(end, "--end")
     check_window(first, last)
-    bt = Backtest(spec, first, last, base_currency)
-    reg = registry_for_home()
-    spec = bt.resolved_spec()
-    with open_store(read_only=True) as store:
+    bt = Backtest(
+        spec, first, last, base_currency, allow_partial=allow_partial, params=parse_sets(sets),
+        universe=universe, ignore_membership_dates=ignore_membership_dates,
+    )  # fmt: skip
+    base = bt.resolved_spec()
+    err = console(stderr=True)
+    from strategies.kernel import compiled_on_disk
+
+    if not compiled_on_disk():
+        err.print("compiling the simulation kernel (once; numba caches it) …", highlight=False)
+    with store_with_data(bt, offline) as (store, reg, notes, history):
         from strategies.engine import asset_members
 
-        s, e = bt._window(store, asset_members(spec, reg))
-        res = run_sweep(spec, store, reg, grid_values, s, e)
-    ascending = rank_by in ("volatility", "turnover", "fees")
-    table = res.table.sort_values(rank_by, ascending=ascending, kind="stable")
+        members = asset_members(base, reg, store)
+        s, e = bt.window(store, reg, members, base, history.spans if history else None)
+        res = run_sweep(
+            base, store, reg, grid_values, s, e, allow_partial=allow_partial,
+            ignore_membership=ignore_membership_dates, progress=_progress(err), history=history,
+        )  # fmt: skip
+    ascending = rank_by in ("volatility", "turnover", "fees", "taxes", "trades")
+    table = res.table.sort_values(rank_by, ascending=ascending, kind="stable", na_position="last")
     table.insert(0, "rank", range(1, len(table) + 1))
-    shown = table.head(top) if fmt == "table" and output is None else table
+    shown = table
+    if fmt == "table" and output is None:
+        narrow = ["rank", *res.keys, "total_return", "cagr", "volatility", "sharpe",
+                  "max_drawdown", "turnover", "fees", "trades"]  # fmt: skip
+        shown = table.head(top)[narrow]
     emit(
         shown,
         fmt,
         output,
-        title=f"Sweep of {spec.name}: {res.variants} variants",
+        title=f"Sweep of {base.name}: {res.variants} variants",
         kinds=PERCENT_KINDS,
         caption=f"{res.start} → {res.end} · {res.base_currency} · ranked by {rank_by} · "
         f"simulated in {res.seconds:.3f} s",
     )
-    console(stderr=True).print(
-        f"{res.variants} variants simulated in {res.seconds:.3f} s (fractional shares, flat "
-        "proportional costs; run the chosen one with 'naion backtest' for the full rules)"
+    for note in notes + res.notes:
+        err.print(f"note: {note}", highlight=False)
+    err.print(
+        f"{res.variants} variants simulated in {res.seconds:.3f} s under the full market rules; "
+        f"any row: naion backtest {strategy} --set KEY=VALUE …",
+        highlight=False,
     )
+    if report is not None:
+        from reports.sweep_page import write_sweep_page
+
+        keys = heat.split(",") if heat else None
+        write_sweep_page(res, table, report, metric=rank_by, keys=keys)
+        err.print(f"wrote {report}")
+
+
+def _progress(err: Any) -> Any:
+    import time
+
+    t0 = time.perf_counter()
+
+    def show(done: int, total: int) -> None:
+        if time.perf_counter() - t0 > 2.0 and done < total:
+            err.print(f"… {done:,} of {total:,} variants", highlight=False)
+
+    return show
+
+
+def rebalance_cmd(
+    strategy: Annotated[str, typer.Argument(help="Strategy name or YAML file.")],
+    holdings: Annotated[
+        Path | None,
+        typer.Option("--holdings", help="CSV of what you hold: code,shares (real shares)."),
+    ] = None,
+    cash: Annotated[
+        float | None, typer.Option("--cash", help="Cash to invest too (base currency).")
+    ] = None,
+    as_of: Annotated[
+        str | None,
+        typer.Option("--as-of", help="Targets and prices as of this day (default: latest)."),
+    ] = None,
+    base_currency: BaseOpt = None,
+    sets: SetOpt = None,
+    universe: UniverseOpt = None,
+    ignore_membership_dates: MembershipOpt = False,
+    offline: OfflineOpt = False,
+    fmt: FormatOpt = "table",
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="Write to this file.")
+    ] = None,
+) -> None:
+    """Today's trade list: the orders that bring your holdings to the strategy's targets."""
+    import datetime as dt
+
+    from naion.dates import parse_date
+    from naion.errors import InputError
+    from naion.output import check_format, console, emit
+    from naion.settings import paths
+    from strategies.engine import Backtest
+    from strategies.rebalance import read_holdings, trade_list
+    from strategies.spec import get_spec
+
+    fmt = check_format(fmt)
+    spec = get_spec(strategy, paths().strategies)
+    if holdings is None and cash is None:
+        raise InputError("give --holdings FILE and/or --cash AMOUNT")
+    held = read_holdings(holdings) if holdings is not None else {}
+    day = parse_date(as_of, "--as-of")
+    bt = Backtest(
+        spec, None, day, base_currency, params=parse_sets(sets), universe=universe,
+        ignore_membership_dates=ignore_membership_dates,
+    )  # fmt: skip
+    base = bt.resolved_spec()
+    need_end = day or (None if offline else dt.date.today())  # online: sync to today first
+    with store_with_data(bt, offline, need_end=need_end) as (store, reg, notes, _):
+        res = trade_list(
+            base, store, reg, held, cash or 0.0, day, ignore_membership=ignore_membership_dates
+        )
+    emit(
+        res.table,
+        fmt,
+        output,
+        title=f"Rebalance {base.name} as of {res.as_of}",
+        kinds={"weight_before": "pct", "weight_after": "pct", "target": "pct"},
+        caption=f"{res.base_currency} · value {res.value:,.2f} · residual cash "
+        f"{res.cash_after:,.2f} · costs {res.costs:,.2f}",
+    )
+    err = console(stderr=True)
+    for note in notes + res.notes:
+        err.print(f"note: {note}", highlight=False)
 
 
 def register(app: typer.Typer) -> None:
     app.command("backtest")(backtest_cmd)
     app.command("sweep")(sweep_cmd)
+    app.command("rebalance")(rebalance_cmd)

@@ -1,43 +1,51 @@
-"""``Backtest(spec, ...).run(store) -> Run``: weights schedule in, vectorbt portfolio out.
+"""``Backtest(spec, ...).run(reader, registry) -> Run``: the kernel with one variant.
 
-Steps: resolve the assets → price panel in the base currency (:mod:`strategies.prices`) →
-target weights on rebalance days (:mod:`strategies.weights`) → share orders under the
-market rules (:mod:`strategies.planner`) → vectorbt executes those orders
-(``Portfolio.from_orders`` with share amounts, fixed per-order costs, one shared cash pool,
-sells first) and keeps the books → metrics and benchmark (:mod:`strategies.metrics`).
-
-The planner's books and vectorbt's must agree to 1e-9 relative on every day's value; a
-disagreement is an internal error, never a silent result.
+Steps: the strategy's members → the price panel (:mod:`strategies.panel`, one store query)
+→ target weights on the check days of its calendar (the strategy type's ``targets``) → the
+kernel (:mod:`strategies.kernel`) keeps the books under every market rule → metrics
+(:mod:`strategies.metrics`) and the benchmark. ``naion sweep`` runs the same kernel with many
+variants (:mod:`strategies.sweep`); ``Run.portfolio()`` replays the orders in vectorbt for
+those who want its statistics and plots (:mod:`strategies.vbt`).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from naion.errors import ConfigError, InputError
 
 if TYPE_CHECKING:
+    import numpy as np
     import pandas as pd
 
     from naion.store import Reader
-    from strategies.planner import Plan
-    from strategies.prices import Asset, PricePanel
+    from strategies.kernel import Books, Market
+    from strategies.panel import History, Panel
     from strategies.spec import StrategySpec
+    from strategies.types.base import Context
     from universes.loader import Registry
 
 CONVENTIONS = (
     "Close-to-close: orders execute at the close of the day they are decided on.",
-    "Prices: forward-adjusted (dividends and splits) where held, else unadjusted (listed per "
-    "asset).",
+    "Prices: forward-adjusted (dividends and splits) for returns; an unadjusted stretch joins "
+    "only through the adjustment factor of the join day, and every join is in the notes. Lots "
+    "apply to real shares (the unadjusted close of the day); where it is unknown the name "
+    "trades in fractional units (named in the notes).",
     "FX at the close: every price is converted to the base currency with that day's FX close "
     "(or the last before it); one cash pool, conversion free of charge.",
-    "Costs on traded value: commission max(bps x value, per-order minimum); stamp duty "
-    "(A-shares: sells, 0.1% until 2023-08-27, 0.05% from 2023-08-28; HK: both sides).",
-    "Lots: A-share 100-share lots (STAR buys >= 200 shares, BSE >= 100), HK board lots, whole "
-    "US shares; sells first, then buys smallest first, the last cut to what cash can pay.",
-    "No trade on a day a listing's market is closed or it has no bar (suspended).",
+    "Costs on traded value: commission max(bps x value, per-order minimum in the listing "
+    "currency); stamp duty by trade date (A-shares: sells, 0.1% until 2023-08-27, 0.05% from "
+    "2023-08-28; HK: both sides).",
+    "Lots: A-share 100-share lots (STAR orders >= 200 shares, BSE >= 100, a holding below the "
+    "minimum sold whole in one order), HK board lots, whole US shares; sells first, then buys "
+    "smallest first, the last cut to what cash can pay.",
+    "A-share price limits: no buy of a name closing at its upper limit, no sell at its lower "
+    "limit; the order waits for the next day it can execute.",
+    "No trade on a day a listing's market is closed or it has no bar (suspended); a rebalance "
+    "waits for the first day every market involved is open.",
 )
 
 
@@ -53,15 +61,22 @@ class Run:
     benchmark: pd.Series | None
     benchmark_name: str
     weights: pd.DataFrame  # daily weights at the close (after trading)
-    targets: pd.DataFrame  # the schedule: target weights on rebalance days
+    targets: pd.DataFrame  # the schedule: target weights on check days
     trades: pd.DataFrame
     metrics: dict[str, Any]
-    assets: pd.DataFrame  # code, name, segment, market, currency, adjustment
+    assets: pd.DataFrame  # code, name, segment, market, currency, adjustment, ...
     notes: list[str] = field(default_factory=list)
     conventions: tuple[str, ...] = CONVENTIONS
     data_as_of: dt.date | None = None
     params: dict[str, Any] = field(default_factory=dict)
     run_id: str = ""
+    replay: dict[str, Any] | None = field(default=None, repr=False)  # arrays for vectorbt
+
+    def portfolio(self) -> Any:
+        """A ``vectorbt.Portfolio`` replaying this run's orders and costs (imports vectorbt)."""
+        from strategies.vbt import replay
+
+        return replay(self)
 
 
 @dataclass
@@ -71,50 +86,84 @@ class Backtest:
     end: dt.date | None = None
     base_currency: str | None = None
     capital: float | None = None
-    fees: float | None = None  # override every commission (bps) and stamp duty when 0
+    fees: float | None = None  # commission bps for every market; 0: frictionless
     lots: bool | None = None
     rebalance: str | None = None
     band: float | None = None
     allow_partial: bool = False
+    params: Mapping[str, Any] = field(default_factory=dict)  # --set KEY=VALUE
+    universe: str | None = None
+    ignore_membership_dates: bool = False
 
     def resolved_spec(self) -> StrategySpec:
+        from strategies.spec import with_params
+
         s = self.spec.model_copy(deep=True)
         if self.base_currency:
-            s.base_currency = self.base_currency.upper()  # type: ignore[assignment]
-        if self.capital:
-            s.capital = self.capital
-        if self.lots is not None:
-            s.lots = self.lots
-        if self.rebalance:
-            from strategies.spec import Rebalance
-
-            s.rebalance = Rebalance(calendar=self.rebalance, band=s.rebalance.band)  # type: ignore[arg-type]
-        if self.band is not None:
-            s.rebalance.band = self.band
+            base = self.base_currency.upper()
+            if base not in ("CNY", "USD", "HKD"):
+                raise InputError(f"unknown base currency {self.base_currency!r}",
+                                 hint="use CNY, USD or HKD")  # fmt: skip
+            s.base_currency = base  # type: ignore[assignment]
+        if self.universe:
+            if s.universe_name() is None:
+                raise InputError(
+                    f"--universe: {s.name} names its members ({s.type}); it has no universe"
+                )
+            s = s.model_copy(update={"universe": self.universe, "segments": None})
+        opts: dict[str, Any] = {}
+        if self.capital is not None:
+            opts["capital"] = self.capital
         if self.fees is not None:
-            s.costs.commission_bps = {m: self.fees for m in ("A", "HK", "US")}
-            if self.fees == 0:
-                s.costs.min_commission = {m: 0.0 for m in ("A", "HK", "US")}
-                s.costs.stamp_duty = False
-        return s
+            opts["fees_bps"] = self.fees
+        if self.lots is not None:
+            opts["lots"] = self.lots
+        if self.rebalance:
+            opts["rebalance"] = self.rebalance
+        if self.band is not None:
+            opts["band"] = self.band
+        return with_params(with_params(s, opts), dict(self.params))
 
-    def run(self, reader: Reader, registry: Registry | None = None) -> Run:
+    def run(
+        self,
+        reader: Reader,
+        registry: Registry | None = None,
+        history: History | None = None,
+    ) -> Run:
+        """Simulate; ``history`` (what :func:`strategies.panel.load_history` read for these
+        members) saves reading the store again."""
+        from strategies.panel import load_history, query_codes
         from universes.loader import registry_for_home
 
         reg = registry or registry_for_home()
         spec = self.resolved_spec()
-        members = asset_members(spec, reg)
-        start, end = self._window(reader, members)
-        return simulate(spec, reader, reg, members, start, end, self.allow_partial)
+        members = asset_members(spec, reg, reader)
+        if history is None or any(
+            c not in history.spans and (history.matrix is None or c not in history.matrix.codes)
+            for c in query_codes(members, reg, spec.benchmark)
+        ):
+            history = load_history(reader, reg, members, spec.benchmark)
+        start, end = self.window(reader, reg, members, spec, history.spans)
+        return simulate(
+            spec, reader, reg, members, start, end, self.allow_partial,
+            self.ignore_membership_dates, history,
+        )  # fmt: skip
 
-    def _window(self, reader: Reader, codes: list[str]) -> tuple[dt.date, dt.date]:
-        """The run's dates: as given, else the longest window every member's prices cover."""
+    def window(
+        self,
+        reader: Reader,
+        reg: Registry,
+        members: list[str],
+        spec: StrategySpec | None = None,
+        spans: dict[str, tuple[dt.date, dt.date]] | None = None,
+    ) -> tuple[dt.date, dt.date]:
+        """The run's dates: as given, else from the prices held (see :func:`default_window`)."""
         if self.start and self.end and self.start >= self.end:
             raise InputError(f"--start {self.start} is not before --end {self.end}")
         if self.start and self.end:
             return self.start, self.end
-        spec = self.resolved_spec()
-        lo, hi = common_window(reader, codes, fx_pairs(reader, codes, spec.base_currency))
+        spec = spec or self.resolved_spec()
+        lo, hi = default_window(reader, reg, spec, members, spans)
         start, end = self.start or lo, self.end or hi
         if start >= end:
             raise InputError(
@@ -124,65 +173,63 @@ class Backtest:
         return start, end
 
 
-def common_window(
-    reader: Reader, codes: list[str], pairs: list[str] | None = None
+def default_window(
+    reader: Reader,
+    reg: Registry,
+    spec: StrategySpec,
+    members: list[str],
+    spans: dict[str, tuple[dt.date, dt.date]] | None = None,
 ) -> tuple[dt.date, dt.date]:
-    """(latest first date, earliest last date) of the members' prices and the FX pairs."""
+    """Start: named members (sleeves) — the first day all are priced; a universe — the first day
+    a current member is priced. End: the last day every member still needed (not delisted,
+    not past ``until``) and every FX pair is held; for ``all-a`` the market's last day."""
     from naion.errors import NotInStoreError
+    from strategies.panel import member_info, spans_of
+    from strategies.rules import fx_pairs
 
-    rows = reader._con.execute(
-        "SELECT code, min(date), max(date) FROM bars WHERE adjust IN ('none', 'qfq')"
-        " AND code IN (" + ", ".join("?" * len(codes)) + ") GROUP BY code",
-        codes,
-    ).fetchall()
-    held = {r[0]: (r[1], r[2]) for r in rows}
-    absent = [c for c in codes if c not in held]
-    if absent:
+    spans = spans if spans is not None else spans_of(reader, members)
+    absent = [c for c in members if c not in spans]
+    universe = spec.universe_name()
+    if absent and (universe is None or len(absent) == len(members)):
         raise NotInStoreError(
             f"the store holds no prices for {', '.join(absent[:4])}",
             hint=f"run 'naion data sync {' '.join(absent[:4])}' or 'naion data import PATH'",
         )
-    lo = max(v[0] for v in held.values())
-    hi = min(v[1] for v in held.values())
-    for pair in pairs or []:
-        span = reader._con.execute(
-            "SELECT min(date), max(date) FROM fx WHERE pair = ?", [pair]
-        ).fetchall()[0]
-        if span[0] is not None:
-            lo, hi = max(lo, span[0]), min(hi, span[1])
-    return _d(lo), _d(hi)
-
-
-def _d(value: object) -> dt.date:
-    return (
-        value
-        if isinstance(value, dt.date) and not isinstance(value, dt.datetime)
-        else (
-            value.date()  # type: ignore[union-attr]
-        )
-    )
-
-
-def fx_pairs(reader: Reader, codes: list[str], base: str) -> list[str]:
-    """The stored FX pairs a run of ``codes`` in ``base`` converts through."""
-    secs = reader.securities(codes)
-    currencies = set(secs["currency"].tolist()) | {base}
-    pairs = {"USD": "USDCNY", "HKD": "HKDCNY"}
-    return sorted(pairs[c] for c in currencies if c in pairs) if len(currencies) > 1 else []
-
-
-def asset_members(spec: StrategySpec, reg: Registry) -> list[str]:
-    """Every code the strategy may hold (canonical), checked against the registry."""
-    if spec.type == "sleeves":
-        codes = []
-        for sleeve in (spec.sleeves or {}).values():
-            for c in sleeve.members:
-                try:
-                    codes.append(reg.resolve(c))
-                except InputError as exc:
-                    raise ConfigError(f"strategy {spec.name}: {exc.one_line()}") from None
+    held = [c for c in members if c in spans]
+    mems = {c: reg.members.get(c) for c in held}
+    if universe is None:
+        start = max(spans[c][0] for c in held)
     else:
-        codes = [m.code for m in reg.segment_members(spec.universe or "", spec.segments)]
+        start = min(
+            max(spans[c][0], m.since if m is not None and m.since else spans[c][0])
+            for c, m in mems.items()
+        )
+    ends = [
+        spans[c][1]
+        for c, m in mems.items()
+        if m is None or (m.delisted is None and m.until is None)
+    ]
+    end = (max if universe == "all-a" else min)(ends or [spans[c][1] for c in held])
+    currencies = {member_info(c, reg)[2] for c in held}
+    pairs = fx_pairs(currencies, spec.base_currency)
+    if pairs:
+        fx = reader.fx_spans(pairs)
+        for first, last in zip(fx["first_date"], fx["last_date"], strict=True):
+            start, end = max(start, _date(first)), min(end, _date(last))
+    return start, end
+
+
+def _date(x: Any) -> dt.date:
+    from strategies.panel import _date as d
+
+    return d(x)
+
+
+def asset_members(spec: StrategySpec, reg: Registry, reader: Reader | None = None) -> list[str]:
+    """Every code the strategy may hold (canonical), checked against the registry."""
+    from strategies.panel import check_benchmark
+
+    codes = spec.members(reg, reader)
     banned = {m.code for u in spec.exclude for m in reg.universe(u).members}
     bad = [c for c in codes if c in banned]
     if bad:
@@ -190,87 +237,196 @@ def asset_members(spec: StrategySpec, reg: Registry) -> list[str]:
             f"strategy {spec.name}: {bad[0]} belongs to an excluded universe "
             f"({', '.join(spec.exclude)})"
         )
+    index = [c for c in codes if (m := reg.members.get(c)) is not None and m.market == "INDEX"]
+    if index:
+        raise ConfigError(
+            f"strategy {spec.name}: {index[0]} is an index; it cannot be held",
+            hint="hold an index fund instead (e.g. SPY), or use it as the benchmark",
+        )
+    check_benchmark(spec.benchmark, reg, spec.name)
+    spec.check(reg)
+    if not codes:
+        raise InputError(f"strategy {spec.name} has no members to hold")
     return list(dict.fromkeys(codes))
 
 
-def _assets(codes: list[str], reg: Registry) -> list[Asset]:
-    from strategies.prices import Asset
+# -- the pieces a run (and a sweep) is built from ---------------------------------------------
 
-    out = []
-    seen = set()
-    queue = list(codes)
-    while queue:
-        c = queue.pop(0)
-        if c in seen:
+
+def market_of(panel: Panel) -> Market:
+    """The kernel's shared inputs from a panel: prices in base currency, rules, events."""
+    import numpy as np
+
+    from strategies.kernel import Market
+    from strategies.rules import carry_forward, stamp_table
+
+    T, N = panel.px.shape
+    with np.errstate(invalid="ignore"):
+        pb = np.where(np.isfinite(panel.px), panel.px * panel.fx, 0.0)
+    exit_row = np.full(N, -1, dtype=np.int64)
+    conv_row = np.full(N, -1, dtype=np.int64)
+    conv_to = np.zeros(N, dtype=np.int64)
+    conv_ratio = np.ones(N)
+    cash_row = np.full(N, -1, dtype=np.int64)
+    cash_paid = np.zeros(N)
+    pos = {c: j for j, c in enumerate(panel.codes)}
+    tradable = panel.tradable
+    k_known = carry_forward(panel.k)
+    for j, m in enumerate(panel.members):
+        succ = m.successor if m is not None else None
+        if succ is not None and succ.code in pos:
+            r = int(np.searchsorted(panel.dates, np.datetime64(succ.date, "D")))
+            if r < T:
+                conv_row[j], conv_to[j], conv_ratio[j] = r, pos[succ.code], succ.ratio
             continue
-        seen.add(c)
-        m = reg.members[c]
-        out.append(Asset(c, m.market or "A", m.currency or "CNY", m))
-        if m.successor is not None and m.successor.code in reg.members:
-            queue.append(m.successor.code)  # the shares turn into these
-    return out
+        if m is not None and m.cash_out is not None:
+            r = int(np.searchsorted(panel.dates, np.datetime64(m.cash_out.date, "D")))
+            if r < T:
+                cash_row[j] = r
+                kk = k_known[min(r, T - 1), j]
+                cash_paid[j] = m.cash_out.price * (kk if np.isfinite(kk) else 1.0)
+            continue
+        if panel.live[:, j].any() and not panel.live[-1, j]:
+            rows = np.flatnonzero(tradable[:, j])
+            if len(rows):
+                exit_row[j] = rows[-1]
+    return Market(
+        pb=pb, k=panel.k, tradable=tradable, mopen=panel.open, lim_up=panel.lim_up,
+        lim_dn=panel.lim_dn, fx=panel.fx, market=panel.market_index, lot=panel.lot,
+        least=panel.min_order, exit_row=exit_row, conv_row=conv_row, conv_to=conv_to,
+        conv_ratio=conv_ratio, cash_row=cash_row, cash_paid=cash_paid,
+        stamp=stamp_table(panel.dates),
+    )  # fmt: skip
+
+
+def context_of(
+    panel: Panel, reader: Reader, reg: Registry, notes: list[str], ignore_membership: bool
+) -> Context:
+    from strategies.types.base import Context
+
+    return Context(
+        codes=panel.codes, n_members=panel.n_members, dates=panel.dates, live=panel.live,
+        reader=reader, registry=reg, notes=notes, ignore_membership=ignore_membership,
+    )  # fmt: skip
+
+
+def schedule(spec: StrategySpec, ctx: Context) -> tuple[np.ndarray, np.ndarray]:
+    """(check-day rows, targets ``[rows, N]``) of a spec over the context's days."""
+    import numpy as np
+
+    from strategies.calendar import check_mask
+
+    days = np.flatnonzero(check_mask(ctx.dates, spec.rebalance.calendar, spec.rebalance.dates))
+    w = np.asarray(spec.targets(ctx, days), dtype=np.float64)
+    if w.shape != (len(days), len(ctx.codes)):
+        raise RuntimeError(f"{spec.type}.targets returned shape {w.shape}")
+    bad = ~np.isfinite(w) | (w < -1e-12) | (w.sum(axis=1, keepdims=True) > 1 + 1e-9)
+    if bad.any():
+        raise RuntimeError(f"{spec.type}.targets returned weights outside [0, 1] or summing > 1")
+    return days, np.clip(w, 0.0, None)
+
+
+def execution(specs: list[StrategySpec], groups: list[int]) -> Any:
+    """Per-variant execution parameters (band, capital, lots, costs) as kernel arrays."""
+    import numpy as np
+
+    from strategies.rules import MARKETS
+
+    V = len(specs)
+    bps = np.zeros((V, 3))
+    minc = np.zeros((V, 3))
+    for v, s in enumerate(specs):
+        for m, market in enumerate(MARKETS):
+            bps[v, m] = s.costs.commission_bps.get(market, 0.0) / 1e4
+            minc[v, m] = s.costs.min_commission.get(market, 0.0)
+    return dict(
+        group=np.asarray(groups, dtype=np.int64),
+        band=np.array([s.rebalance.band for s in specs], dtype=np.float64),
+        capital=np.array([s.capital for s in specs], dtype=np.float64),
+        lots=np.array([s.lots for s in specs], dtype=np.bool_),
+        bps=bps,
+        minc=minc,
+        stamp=np.array([s.costs.stamp_duty for s in specs], dtype=np.bool_),
+    )
 
 
 def simulate(
     spec: StrategySpec,
     reader: Reader,
     reg: Registry,
-    codes: list[str],
+    members: list[str],
     start: dt.date,
     end: dt.date,
     allow_partial: bool = False,
+    ignore_membership: bool = False,
+    history: History | None = None,
 ) -> Run:
+    import numpy as np
+
+    from strategies.kernel import Variants, run
+    from strategies.panel import load_panel
+
+    panel = load_panel(
+        reader, reg, members, start, end, spec.base_currency, spec.benchmark, allow_partial,
+        spec.lots, history=history,
+    )  # fmt: skip
+    notes = list(panel.notes)
+    ctx = context_of(panel, reader, reg, notes, ignore_membership)
+    days, tgt = schedule(spec, ctx)
+    T = len(panel.dates)
+    row_of = np.full((1, T), -1, dtype=np.int64)
+    row_of[0, days] = np.arange(len(days))
+    mk = market_of(panel)
+    var = Variants(row_of=row_of, tgt=tgt, **execution([spec], [0]))
+    books = run(mk, var, record=True)
+    return build_run(spec, reader, reg, panel, mk, books, days, tgt, notes)
+
+
+def build_run(
+    spec: StrategySpec, reader: Reader, reg: Registry, panel: Panel, mk: Market, books: Books,
+    days: np.ndarray, tgt: np.ndarray, notes: list[str],
+) -> Run:  # fmt: skip
     import numpy as np
     import pandas as pd
 
-    from strategies import weights as W
-    from strategies.costs import lot_rule
-    from strategies.planner import AssetRules, plan_orders
-    from strategies.prices import build_panel
+    from strategies import kernel as K
+    from strategies.metrics import blend, metrics_columns, periods_per_year
 
-    assets = _assets(codes, reg)
-    required = set(codes) if spec.type in ("sleeves", "segment-equal") else set()
-    panel = build_panel(reader, assets, start, end, spec.base_currency, required, allow_partial)
-    notes = list(panel.notes)
-    days = W.check_days(panel.dates, spec.rebalance.calendar, spec.rebalance.dates)
-    if spec.type == "sleeves":
-        targets = W.sleeves(spec, panel, days, reg)
-    elif spec.type == "segment-equal":
-        targets = W.segment_equal(spec, panel, days, reg)
-    elif spec.type == "valuation-tilt":
-        targets = W.valuation_tilt(spec, panel, days, reg, reader, notes)
-    else:
-        targets = W.screen_driven(spec, panel, days, reg, reader, notes)
-    rules = []
-    for a in panel.assets:
-        lot, min_order = a.member.lot_rules() if a.member else (1, 1)
-        rules.append(
-            AssetRules(
-                market=a.market,
-                lot=lot_rule(a.market, lot, min_order, spec.lots),
-                commission=spec.costs.commission_bps.get(a.market, 0.0) / 1e4,
-                min_commission=spec.costs.min_commission.get(a.market, 0.0),
-                stamp_duty=spec.costs.stamp_duty,
-            )
+    index = pd.DatetimeIndex(panel.dates.astype("datetime64[ns]"))
+    equity = pd.Series(books.equity[0], index=index, name=spec.name)
+    bench, bench_name = blend(panel, spec.benchmark, reg, notes)
+    stats = books.stats[0]
+    P = periods_per_year(index)
+    m = metrics_columns(
+        books.equity[0][:, None], np.array([spec.capital]), P,
+        traded=stats[None, K.S_TRADED], commission=stats[None, K.S_COMMISSION],
+        taxes=stats[None, K.S_TAXES], trades=stats[None, K.S_TRADES],
+    )  # fmt: skip
+    metrics = {k: float(v[0]) for k, v in m.items()}
+    metrics["trades"] = int(stats[K.S_TRADES])
+    waited = int(stats[K.S_WAITED])
+    metrics["waited_orders"] = waited
+    if waited:
+        t_idx, j_idx = np.nonzero(books.waited)
+        first = f"{panel.codes[j_idx[0]]} on {panel.dates[t_idx[0]]}"
+        notes.append(
+            f"price limits: {waited} order{'s' if waited > 1 else ''} waited for a day the name "
+            f"was not locked at its limit (first: {first})"
         )
-    plan = plan_orders(panel, targets, spec.rebalance.band, spec.capital, rules)
-    notes.extend(plan.notes)
-    execute_with_vectorbt(panel, plan, spec.capital)
-    from strategies.metrics import benchmark_series, run_metrics
-
-    equity = pd.Series(plan.equity, index=panel.dates, name=spec.name)
-    bench, bench_name = benchmark_series(
-        reader, spec.benchmark, panel.dates, spec.base_currency, reg, notes
-    )
-    trades = _trades(panel, plan)
-    metrics = run_metrics(equity, spec.capital, trades)
-    value = plan.holdings * np.where(np.isfinite(panel.base), panel.base, 0.0)
-    wts = pd.DataFrame(value / plan.equity[:, None], index=panel.dates, columns=panel.codes)
-    wts["cash"] = plan.cash / plan.equity
+    frac = int(stats[K.S_FRACTIONAL])
+    if frac:
+        metrics["fractional_orders"] = frac
+    assert books.holdings is not None and books.cash is not None
+    value = books.holdings * mk.pb
+    wts = pd.DataFrame(value / books.equity[0][:, None], index=index, columns=panel.codes)
+    wts["cash"] = books.cash / books.equity[0]
+    targets = pd.DataFrame(tgt, index=index[days], columns=panel.codes)
+    trades = trades_frame(panel, mk, books)
+    as_of = max((last for _, last in panel.spans.values()), default=None)
     return Run(
         spec=spec,
-        start=panel.dates[0].date(),
-        end=panel.dates[-1].date(),
+        start=panel.dates[0].astype(object),
+        end=panel.dates[-1].astype(object),
         base_currency=spec.base_currency,
         equity=equity,
         benchmark=bench,
@@ -279,113 +435,76 @@ def simulate(
         targets=targets,
         trades=trades,
         metrics=metrics,
-        assets=_asset_table(panel),
+        assets=asset_table(panel),
         notes=notes,
-        data_as_of=_data_as_of(reader, panel.codes),
+        data_as_of=as_of,
+        replay={
+            "close": mk.pb,
+            "size": books.size,
+            "price": books.price,
+            "fees": books.commission + books.taxes,
+            "capital": spec.capital,
+            "equity": books.equity[0],
+            "dates": index,
+            "codes": panel.codes,
+        },
     )
 
 
-def execute_with_vectorbt(panel: PricePanel, plan: Plan, capital: float) -> Any:
-    """Replay the planned orders in vectorbt and check its books against the planner's."""
+KINDS = {1: "trade", 2: "conversion", 3: "cash-out", 4: "delisting"}
+
+
+def trades_frame(panel: Panel, mk: Market, books: Books) -> pd.DataFrame:
+    """One row per (day, asset) with an order: value and costs; shares and the local price are
+    real (unadjusted) where the day's unadjusted close is known (``lots`` true), else units
+    and prices of the adjusted series — never a made-up unadjusted price."""
     import numpy as np
     import pandas as pd
 
-    from naion.errors import NaionError
-
-    vbt = _vectorbt()
-    close = np.where(np.isfinite(panel.base), panel.base, 1.0)  # no position where no price
-    cols = pd.Index(panel.codes)
-    pf = vbt.Portfolio.from_orders(
-        close=pd.DataFrame(close, index=panel.dates, columns=cols),
-        size=pd.DataFrame(plan.size, index=panel.dates, columns=cols),
-        size_type="amount",
-        direction="longonly",
-        price=pd.DataFrame(plan.price, index=panel.dates, columns=cols),
-        fees=0.0,
-        fixed_fees=pd.DataFrame(plan.commission + plan.stamp, index=panel.dates, columns=cols),
-        init_cash=capital,
-        cash_sharing=True,
-        group_by=True,
-        call_seq=plan.sequence.astype(np.int64),
-        freq="1D",
-    )
-    value = pf.value().to_numpy()
-    # vectorbt values positions at the close; the planner too (0 where no price yet)
-    bad = np.abs(value - plan.equity) > 1e-9 * np.maximum(np.abs(plan.equity), 1.0)
-    if bad.any():
-        t = int(np.flatnonzero(bad)[0])
-        raise NaionError(
-            f"internal check failed: vectorbt values the portfolio at {value[t]:.6f} on "
-            f"{panel.dates[t].date()}, the order planner at {plan.equity[t]:.6f}"
-        )
-    return pf
-
-
-def _vectorbt() -> Any:
-    import logging
-    import warnings
-
-    logging.getLogger("matplotlib.font_manager").setLevel(logging.ERROR)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        import vectorbt as vbt
-    return vbt
-
-
-def _trades(panel: PricePanel, plan: Plan) -> pd.DataFrame:
-    import numpy as np
-    import pandas as pd
-
-    t_idx, j_idx = np.nonzero(np.isfinite(plan.size) & (plan.size != 0))
-    order = np.lexsort((j_idx, t_idx))
-    t_idx, j_idx = t_idx[order], j_idx[order]
-    size = plan.size[t_idx, j_idx]
-    price = plan.price[t_idx, j_idx]
+    assert books.kind is not None and books.size is not None and books.price is not None
+    t_idx, j_idx = np.nonzero(books.kind)
+    size = books.size[t_idx, j_idx]
+    price = books.price[t_idx, j_idx]
     fx = panel.fx[t_idx, j_idx]
-    k = panel.share_factor[t_idx, j_idx]  # real shares per unit of the price series
+    k = panel.k[t_idx, j_idx]
+    k = np.where(np.isfinite(k), k, 1.0)
     return pd.DataFrame(
         {
-            "date": panel.dates[t_idx],
+            "date": pd.DatetimeIndex(panel.dates[t_idx].astype("datetime64[ns]")),
             "code": [panel.codes[j] for j in j_idx],
             "side": np.where(size > 0, "buy", "sell"),
             "shares": np.round(np.abs(size) * k, 6),
             "price_local": price / fx / k,
             "fx": fx,
             "price": price,
-            "value": np.abs(size) * price,
-            "commission": plan.commission[t_idx, j_idx],
-            "stamp_duty": plan.stamp[t_idx, j_idx],
+            "value": books.value[t_idx, j_idx],  # type: ignore[index]
+            "commission": books.commission[t_idx, j_idx],  # type: ignore[index]
+            "stamp_duty": books.taxes[t_idx, j_idx],  # type: ignore[index]
+            "kind": [KINDS[int(x)] for x in books.kind[t_idx, j_idx]],
+            "lots": books.lots[t_idx, j_idx],  # type: ignore[index]
         }
     )
 
 
-def _asset_table(panel: PricePanel) -> pd.DataFrame:
+def asset_table(panel: Panel) -> pd.DataFrame:
     import pandas as pd
 
-    first, last = panel.dates[0].date(), panel.dates[-1].date()
-    return pd.DataFrame(
-        [
+    rows = []
+    for j, (c, m) in enumerate(zip(panel.codes, panel.members, strict=True)):
+        frac = panel.fractional.get(c)
+        rows.append(
             {
-                "code": a.code,
-                "name": (a.member.name_zh or a.member.name_en) if a.member else a.code,
-                "name_en": a.member.name_en if a.member else None,
-                "segment": a.member.segment if a.member else None,
-                "market": a.market,
-                "currency": a.currency,
-                "adjustment": a.adjust,
-                # the part of the series the run used
-                "first": max(a.first, first) if a.first else None,
-                "last": min(a.last, last) if a.last else None,
+                "code": c,
+                "name": (m.name_zh or m.name_en) if m else c,
+                "name_en": m.name_en if m else None,
+                "segment": m.segment if m else None,
+                "market": panel.markets[j],
+                "currency": panel.currencies[j],
+                "adjustment": panel.basis[j],
+                "first": panel.first[j],
+                "last": panel.last[j],
+                "fractional_from": frac[0] if frac else None,
+                "fractional_to": frac[1] if frac else None,
             }
-            for a in panel.assets
-        ]
-    )
-
-
-def _data_as_of(reader: Reader, codes: list[str]) -> dt.date | None:
-    """The newest date the store holds for the run's assets (how fresh its data is)."""
-    rows = reader._con.execute(
-        "SELECT max(date) FROM bars WHERE code IN (" + ", ".join("?" * len(codes)) + ")", codes
-    ).fetchall()
-    d = rows[0][0] if rows else None
-    return d if d is None or isinstance(d, dt.date) else d.date()
+        )
+    return pd.DataFrame(rows)

@@ -19,7 +19,6 @@ if TYPE_CHECKING:
     from universes.loader import Registry
 
 TOLERANCE = dt.timedelta(days=7)
-PAIRS = {"USD": "USDCNY", "HKD": "HKDCNY"}
 
 
 def missing(
@@ -29,26 +28,64 @@ def missing(
     currencies: set[str],
     base: str,
     end: dt.date,
+    spans: dict[str, tuple[dt.date, dt.date]] | None = None,
 ) -> tuple[list[str], list[str]]:
-    """(codes, FX pairs) whose prices the store does not hold up to ``end``."""
+    """(codes, FX pairs) whose prices the store does not hold up to ``end`` (``spans``: the
+    first/last dates already read for these codes, else one GROUP BY)."""
+    from strategies.panel import _date, member_info, spans_of
+    from strategies.rules import fx_pairs
+
+    held = spans if spans is not None else spans_of(reader, list(codes))
+    last_open = _last_open_days(reader, reg, codes, end)
     out_codes = []
     for c in codes:
         m = reg.members.get(c)
         need_to = min(end, m.delisted) if m is not None and m.delisted else end
-        spans = [reader.covered(ds, c) for ds in ("bars:qfq", "bars:none", "bars:tr")]
-        last = max((s[1] for s in spans if s), default=None)
-        if last is None or last < need_to - TOLERANCE:
+        if c not in held:
             out_codes.append(c)
-    pairs = set()
-    for cur in currencies | {base}:
-        if cur != "CNY" and cur in PAIRS and (len(currencies | {base}) > 1):
-            pairs.add(PAIRS[cur])
-    out_pairs = []
-    for p in sorted(pairs):
-        span = reader.covered("fx", p)
-        if span is None or span[1] < end - TOLERANCE:
-            out_pairs.append(p)
+            continue
+        last = held[c][1]
+        market = member_info(c, reg)[1]
+        if last < need_to - TOLERANCE and not (
+            need_to == end and last >= last_open.get(market, end)
+        ):
+            out_codes.append(c)
+    pairs = fx_pairs(set(currencies), base)
+    fx = reader.fx_spans(pairs) if pairs else None
+    last = (
+        {p: _date(d) for p, d in zip(fx["pair"], fx["last_date"], strict=True)}
+        if fx is not None
+        else {}
+    )
+    out_pairs = [p for p in pairs if p not in last or last[p] < end - TOLERANCE]
     return out_codes, out_pairs
+
+
+def _last_open_days(
+    reader: Reader, reg: Registry, codes: Sequence[str], end: dt.date
+) -> dict[str, dt.date]:
+    """Market → its last trading day on or before ``end`` by its calendar index (an end on a
+    holiday of one market is not missing data)."""
+    import numpy as np
+
+    from strategies.panel import member_info
+    from strategies.rules import CALENDAR_SOURCES
+
+    markets = {member_info(c, reg)[1] for c in codes}
+    sources = [s for m in markets for s in CALENDAR_SOURCES.get(m, ()) if s in reg.members]
+    if not sources or end.year < 1990:
+        return {}
+    mx = reader.matrix(sources, ("none", "tr"), ("close",), end - dt.timedelta(days=31), end)
+    out: dict[str, dt.date] = {}
+    for m in markets:
+        cols = [i for i, s in enumerate(mx.codes) if s in CALENDAR_SOURCES.get(m, ())]
+        if not cols:
+            continue
+        has = np.isfinite(mx.get("none")[:, cols]).any(axis=1)
+        has |= np.isfinite(mx.get("tr")[:, cols]).any(axis=1)
+        if has.any():
+            out[m] = mx.dates[np.flatnonzero(has)[-1]].astype(object)
+    return out
 
 
 def ensure(

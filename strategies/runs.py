@@ -6,7 +6,8 @@ it later without recomputing (and without vectorbt).
     weights.csv   date, one column per asset, cash   (weights at the close, after trading)
     targets.csv   date, one column per asset         (target weights on rebalance days)
     trades.csv    date, code, side, shares, price_local, fx, price, value, commission,
-                  stamp_duty
+                  stamp_duty, kind (trade / conversion / cash-out / delisting), lots (real
+                  shares under lot rules; false: units and prices of the adjusted series)
 """
 
 from __future__ import annotations

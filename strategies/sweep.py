@@ -1,95 +1,115 @@
-"""Parameter sweeps: every grid variant simulated at once by :mod:`strategies.sweep_kernel`.
+"""Parameter sweeps: every grid variant through the one kernel, under the full market rules.
 
-Grid syntax (one ``--grid`` per parameter, the variants are their cartesian product)::
+Grid syntax (one ``--grid`` per key, the variants are their cartesian product)::
 
     core_weight=0.4:0.9:0.05     a range, ends included
     rebalance=M,Q                a list
     band=0,0.05,0.1
 
-Parameters: ``<sleeve>_weight`` (sleeves strategies: that sleeve's weight; the other
-sleeves share the rest in their original proportions), ``rebalance`` (D, W, M, Q, A, none),
-``band`` (drift band, fraction), ``fees_bps`` (proportional cost).
-
-What a sweep simplifies, so it can run a thousand variants in a second: fixed target weights
-(sleeves, segment-equal; members listed over the whole window), fractional shares, a flat
-proportional cost on traded value (default: the strategy's A-share commission plus half of
-the A-share sell stamp duty), no per-order minimum, trading on every calendar day. Run the
-chosen variant with ``naion backtest`` for the full market rules.
+The keys are those of ``naion backtest --set`` (:func:`strategies.spec.with_params`), so any
+row reproduces exactly with ``naion backtest STRATEGY --set KEY=VALUE ...``. Every strategy
+type sweeps: each distinct combination of the keys that change targets (a sleeve weight, the
+calendar, ``tilt.cap``, ``screen.top`` ...) gets its target schedule from the type; the keys
+that only change execution (``band``, ``fees_bps``, ``capital``, ``lots``, ``costs.*``) share
+one. The books of all variants are then simulated together by :mod:`strategies.kernel`, in
+chunks, and :func:`strategies.metrics.metrics_columns` scores each column.
 """
 
 from __future__ import annotations
 
 import itertools
+import math
 import re
 import time
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from naion.errors import InputError
 
 if TYPE_CHECKING:
+    import datetime as dt
+
     import pandas as pd
 
     from naion.store import Reader
     from strategies.spec import StrategySpec
     from universes.loader import Registry
 
-_RANGE = re.compile(r"^\s*(-?[\d.]+)\s*:\s*(-?[\d.]+)\s*:\s*([\d.]+)\s*$")
-METRICS = ("total_return", "cagr", "volatility", "sharpe", "sortino", "max_drawdown")
+MAX_VARIANTS = 100_000
+CHUNK = 2048  # variants simulated per kernel call (bounds the equity buffer)
+METRICS = (
+    "total_return", "cagr", "volatility", "sharpe", "sortino", "max_drawdown", "turnover",
+    "fees", "taxes", "trades",
+)  # fmt: skip
+_NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$")
 
 
 @dataclass
 class SweepResult:
-    table: pd.DataFrame  # one row per variant: parameters + metrics
+    table: pd.DataFrame  # one row per variant: its keys, then metrics
     variants: int
-    seconds: float  # kernel + metrics
+    seconds: float  # targets + kernel + metrics
     start: str
     end: str
     base_currency: str
+    keys: list[str] = field(default_factory=list)
+    strategy: str = ""
+    notes: list[str] = field(default_factory=list)
+
+
+def _num(key: str, text: str) -> float:
+    t = text.strip()
+    if not _NUMBER.match(t):
+        raise InputError(f"--grid {key}: {text!r} is not a number", hint="e.g. 0.4:0.9:0.1")
+    return float(t)
 
 
 def parse_grid(items: list[str]) -> dict[str, list[Any]]:
+    """``KEY=a:b:step`` / ``KEY=v1,v2`` items → key → values; refuses a grid of more than
+    :data:`MAX_VARIANTS` variants before building it."""
     grid: dict[str, list[Any]] = {}
+    sizes: list[int] = []
     for item in items:
-        if "=" not in item:
-            raise InputError(f"bad --grid {item!r}", hint="write NAME=a:b:step or NAME=v1,v2")
-        name, spec = (x.strip() for x in item.split("=", 1))
-        if not name or not spec:
-            raise InputError(f"bad --grid {item!r}", hint="write NAME=a:b:step or NAME=v1,v2")
-        m = _RANGE.match(spec)
-        if m:
-            lo, hi, step = (float(x) for x in m.groups())
+        name, sep, spec = (x.strip() for x in item.partition("="))
+        if not sep or not name or not spec:
+            raise InputError(f"bad --grid {item!r}", hint="write KEY=a:b:step or KEY=v1,v2")
+        if name in grid:
+            raise InputError(f"--grid {name} is given twice")
+        if spec.count(":") == 2:
+            lo, hi, step = (_num(name, x) for x in spec.split(":"))
             if step <= 0 or hi < lo:
                 raise InputError(
                     f"bad range in --grid {item!r}", hint="use low:high:step, step > 0"
                 )
-            n = round((hi - lo) / step) + 1
+            n = math.floor((hi - lo) / step + 1e-9) + 1
+            sizes.append(n)
+            _check_size(sizes)
             values: list[Any] = [round(lo + i * step, 10) for i in range(n)]
         else:
             values = [v.strip() for v in spec.split(",") if v.strip()]
-            if name != "rebalance":
-                try:
-                    values = [float(v) for v in values]
-                except ValueError:
-                    raise InputError(f"--grid {name}: values must be numbers ({spec})") from None
+            if not values:
+                raise InputError(f"bad --grid {item!r}", hint="give at least one value")
+            if all(_NUMBER.match(v) for v in values):
+                values = [float(v) for v in values]
+            sizes.append(len(values))
+            _check_size(sizes)
         grid[name] = values
     return grid
 
 
-def check_sweepable(spec: StrategySpec, grid: dict[str, list[Any]]) -> None:
-    """Refuse strategies and parameters a sweep cannot vary (before any data is read)."""
-    if spec.type not in ("sleeves", "segment-equal"):
+def _check_size(sizes: list[int]) -> None:
+    total = math.prod(sizes)
+    if total > MAX_VARIANTS:
         raise InputError(
-            f"sweeps need fixed target weights; {spec.name} is {spec.type}",
-            hint="sweep a sleeves or segment-equal strategy",
+            f"the grid has {total:,} variants, more than {MAX_VARIANTS:,}",
+            hint="use fewer values or coarser steps",
         )
-    allowed = {"rebalance", "band", "fees_bps"} | {f"{s}_weight" for s in spec.sleeves or {}}
-    for name in grid:
-        if name not in allowed:
-            raise InputError(
-                f"unknown sweep parameter {name!r}",
-                hint=f"parameters of {spec.name}: {', '.join(sorted(allowed))}",
-            )
+
+
+def _text(value: Any) -> str:
+    """A grid value as ``--set`` would be given it."""
+    return repr(value) if isinstance(value, float) else str(value)
 
 
 def run_sweep(
@@ -97,133 +117,101 @@ def run_sweep(
     reader: Reader,
     reg: Registry,
     grid: dict[str, list[Any]],
-    start: Any,
-    end: Any,
+    start: dt.date,
+    end: dt.date,
+    allow_partial: bool = False,
+    ignore_membership: bool = False,
+    progress: Callable[[int, int], None] | None = None,
+    history: Any = None,
 ) -> SweepResult:
     import numpy as np
     import pandas as pd
 
-    from strategies import sweep_kernel as K
-    from strategies.engine import _assets, asset_members
-    from strategies.prices import build_panel
-    from strategies.weights import check_days, segment_equal, sleeves
+    from strategies import kernel as K
+    from strategies.engine import asset_members, context_of, execution, market_of, schedule
+    from strategies.metrics import metrics_columns, periods_per_year
+    from strategies.panel import load_panel
+    from strategies.spec import is_execution_key, with_params
 
-    if spec.type not in ("sleeves", "segment-equal"):
-        raise InputError(
-            f"sweeps need fixed target weights; {spec.name} is {spec.type}",
-            hint="sweep a sleeves or segment-equal strategy",
-        )
-    sleeve_names = list(spec.sleeves or {})
-    allowed = {"rebalance", "band", "fees_bps"} | {f"{s}_weight" for s in sleeve_names}
-    for name in grid:
-        if name not in allowed:
-            raise InputError(
-                f"unknown sweep parameter {name!r}",
-                hint=f"parameters of {spec.name}: {', '.join(sorted(allowed))}",
-            )
-    codes = asset_members(spec, reg)
-    panel = build_panel(
-        reader, _assets(codes, reg), start, end, spec.base_currency, set(codes), allow_partial=False
-    )
-    prices = panel.base[:, : len(codes)]
-    if not np.isfinite(prices).all():
-        first_ok = int(np.argmax(np.isfinite(prices).all(axis=1)))
-        raise InputError(
-            "a sweep needs every member priced on every day of the window",
-            hint=f"start on or after {panel.dates[first_ok].date()}",
-        )
-    calendars = [
-        str(c).upper() if str(c).lower() != "none" else "none"
-        for c in grid.get("rebalance", [spec.rebalance.calendar])
-    ]
-    for c in calendars:
-        if c not in ("D", "W", "M", "Q", "A", "none"):
-            raise InputError(f"unknown rebalance calendar {c!r}", hint="use D, W, M, Q, A or none")
-    masks = np.zeros((len(calendars), len(panel.dates)), dtype=np.bool_)
-    pos = {d: i for i, d in enumerate(panel.dates)}
-    for k, cal in enumerate(calendars):
-        for d in check_days(panel.dates, cal, []):
-            masks[k, pos[d]] = True
-    default_fee = (spec.costs.commission_bps.get("A", 0.0) + 5.0) / 1e4
-    names = list(grid)
-    values = [grid[n] for n in names]
-    combos = list(itertools.product(*values)) if names else [()]
-    rows, weights, cal_of, bands, fees = [], [], [], [], []
-    first_day = [panel.dates[0]]
-    for combo in combos:
-        params = dict(zip(names, combo, strict=True))
-        s = _variant_spec(spec, params, sleeve_names)
-        if spec.type == "sleeves":
-            w = sleeves(s, panel, first_day, reg).to_numpy()[0, : len(codes)]
-        else:
-            w = segment_equal(s, panel, first_day, reg).to_numpy()[0, : len(codes)]
-        weights.append(w)
-        cal = str(params.get("rebalance", spec.rebalance.calendar))
-        cal_of.append(calendars.index(cal.upper() if cal.lower() != "none" else "none"))
-        bands.append(float(params.get("band", spec.rebalance.band)))
-        fees.append(float(params["fees_bps"]) / 1e4 if "fees_bps" in params else default_fee)
-        rows.append(params)
-    P = _periods(panel.dates)
-    warm = K.simulate_sweep(
-        prices[:5],
-        np.asarray(weights[:1]),
-        masks[:, :5],
-        np.asarray(cal_of[:1]),
-        np.asarray(bands[:1]),
-        np.asarray(fees[:1]),
-        spec.capital,
-    )
-    del warm  # numba compilation is not part of the measured time
+    keys = list(grid)
+    _check_size([len(v) for v in grid.values()])
+    tkeys = [k for k in keys if not is_execution_key(k)]
+    ekeys = [k for k in keys if is_execution_key(k)]
+    members = asset_members(spec, reg, reader)
+
+    def variant(params: dict[str, Any]) -> StrategySpec:
+        s = with_params(spec, {k: _text(v) for k, v in params.items()})
+        if s.base_currency != spec.base_currency:
+            raise InputError("a sweep cannot change the base currency")
+        return s
+
+    t_specs = [variant(dict(zip(tkeys, c, strict=True)))
+               for c in itertools.product(*(grid[k] for k in tkeys))]  # fmt: skip
+    for s in t_specs:
+        if asset_members(s, reg, reader) != members:
+            raise InputError("a sweep key may not change the strategy's members",
+                             hint="run the other member sets as separate sweeps")  # fmt: skip
+    e_specs = [variant(dict(zip(ekeys, c, strict=True)))
+               for c in itertools.product(*(grid[k] for k in ekeys))]  # fmt: skip
+    panel = load_panel(reader, reg, members, start, end, spec.base_currency, spec.benchmark,
+                       allow_partial, any(s.lots for s in e_specs), history=history)  # fmt: skip
+    notes = list(panel.notes)
     t0 = time.perf_counter()
-    res = K.simulate_sweep(
-        np.ascontiguousarray(prices),
-        np.asarray(weights, dtype=np.float64),
-        masks,
-        np.asarray(cal_of, dtype=np.int64),
-        np.asarray(bands, dtype=np.float64),
-        np.asarray(fees, dtype=np.float64),
-        spec.capital,
-    )
-    curve = np.vstack([np.full((1, len(combos)), spec.capital), res.equity])
-    metrics = K.variant_metrics(curve, P)
+    ctx = context_of(panel, reader, reg, notes, ignore_membership)
+    T = len(panel.dates)
+    row_of = np.full((len(t_specs), T), -1, dtype=np.int64)
+    rows = []
+    offset = 0
+    for g, s in enumerate(t_specs):
+        days, tgt = schedule(s, ctx)
+        row_of[g, days] = offset + np.arange(len(days))
+        rows.append(tgt)
+        offset += len(days)
+    tgt_all = np.vstack(rows) if rows else np.zeros((0, len(panel.codes)))
+    # variant v = the product over keys in grid order → its target and execution combos
+    shape = [len(grid[k]) for k in keys]
+    V = math.prod(shape)
+    idx = np.indices(shape).reshape(len(keys), -1) if keys else np.zeros((0, 1), dtype=int)
+    pos = {k: i for i, k in enumerate(keys)}
+
+    def ravel(ks: list[str]) -> np.ndarray:
+        if not ks:
+            return np.zeros(V, dtype=np.int64)
+        return np.ravel_multi_index(tuple(idx[pos[k]] for k in ks), [len(grid[k]) for k in ks])
+
+    t_of, e_of = ravel(tkeys), ravel(ekeys)
+    ex = execution(e_specs, [0] * len(e_specs))
+    mk = market_of(panel)
+    capital = ex["capital"][e_of]
+    P = periods_per_year(pd.DatetimeIndex(panel.dates.astype("datetime64[ns]")))
+    parts = []
+    for lo in range(0, V, CHUNK):
+        sl = slice(lo, min(V, lo + CHUNK))
+        e = e_of[sl]
+        var = K.Variants(
+            row_of=row_of, tgt=tgt_all, group=t_of[sl].astype(np.int64), band=ex["band"][e],
+            capital=capital[sl], lots=ex["lots"][e], bps=ex["bps"][e], minc=ex["minc"][e],
+            stamp=ex["stamp"][e],
+        )  # fmt: skip
+        books = K.run(mk, var, jit=K.use_jit(V * T * len(panel.codes)))
+        st = books.stats
+        m = metrics_columns(
+            books.equity.T, capital[sl], P, traded=st[:, K.S_TRADED],
+            commission=st[:, K.S_COMMISSION], taxes=st[:, K.S_TAXES], trades=st[:, K.S_TRADES],
+        )  # fmt: skip
+        m["waited_orders"] = st[:, K.S_WAITED]
+        m["rebalances"] = st[:, K.S_REBALANCES]
+        parts.append(m)
+        if progress is not None:
+            progress(sl.stop, V)
     seconds = time.perf_counter() - t0
-    table = pd.DataFrame(rows)
-    for k in METRICS:
-        table[k] = metrics[k]
-    years = len(panel.dates) / P
-    table["turnover"] = res.turnover / 2.0 / years  # one-way, per year, as in backtests
-    table["fees"] = res.fees
-    table["rebalances"] = res.rebalances
+    table = pd.DataFrame({k: [grid[k][i] for i in idx[pos[k]]] for k in keys})
+    for name in (*METRICS, "commission", "waited_orders", "rebalances"):
+        table[name] = np.concatenate([p[name] for p in parts])
+    table["trades"] = table["trades"].astype(int)
+    table["rebalances"] = table["rebalances"].astype(int)
+    table["waited_orders"] = table["waited_orders"].astype(int)
     return SweepResult(
-        table,
-        len(combos),
-        seconds,
-        str(panel.dates[0].date()),
-        str(panel.dates[-1].date()),
-        spec.base_currency,
-    )
-
-
-def _periods(dates: pd.DatetimeIndex) -> float:
-    from strategies.metrics import periods_per_year
-
-    return periods_per_year(dates)
-
-
-def _variant_spec(spec: StrategySpec, params: dict[str, Any], sleeve_names: list[str]) -> Any:
-    s = spec.model_copy(deep=True)
-    for name, value in params.items():
-        if not name.endswith("_weight"):
-            continue
-        sleeve = name[: -len("_weight")]
-        if not 0 <= float(value) <= 1:
-            raise InputError(f"{name}={value}: a sleeve weight must be between 0 and 1")
-        assert s.sleeves is not None
-        total = sum(x.weight for x in s.sleeves.values())
-        others = [n for n in sleeve_names if n != sleeve]
-        rest = sum(s.sleeves[n].weight for n in others)
-        s.sleeves[sleeve].weight = float(value)
-        for n in others:
-            share = s.sleeves[n].weight / rest if rest > 0 else 1.0 / len(others)
-            s.sleeves[n].weight = max(total - float(value), 0.0) * share
-    return s
+        table, V, seconds, str(panel.dates[0]), str(panel.dates[-1]), spec.base_currency,
+        keys, spec.name, list(dict.fromkeys(notes)),
+    )  # fmt: skip

@@ -87,3 +87,26 @@ def import_export(root: Path, capsys: object) -> None:
 
 def user_strategy(home: Path, name: str, body: str) -> Path:
     return write(home / "strategies" / f"{name}.yaml", body)
+
+
+def put_bars(home: Path, series: dict[tuple[str, str], pd.Series]) -> None:
+    """Write closes straight into the store: (code, adjust) → close by date."""
+    from naion.store import Batch, Store
+
+    batch = Batch()
+    for (code, adjust), s in series.items():
+        frame = pd.DataFrame(
+            {
+                "date": [d.date() for d in s.index],
+                "open": s.to_numpy(),
+                "high": s.to_numpy(),
+                "low": s.to_numpy(),
+                "close": s.to_numpy(),
+                "volume": 1e6,
+                "amount": s.to_numpy() * 1e6,
+                "source": "test",
+            }
+        )
+        batch.add("bars", frame, code=code, adjust=adjust)
+    with Store(home / "store.duckdb") as st:
+        st.write(batch)

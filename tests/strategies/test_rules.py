@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from pathlib import Path
 
@@ -47,6 +48,17 @@ sleeves: {s: {weight: 1.0, members: {300750.SZ: 1, TSLA: 1}}}
         assert t["date"].strftime("%Y-%m-%d") not in golden_week or t["code"] == "TSLA"
 
 
+TRIO = """
+name: trio
+title: Three A-shares
+segments: {cells: {title: Cells}, cathode: {title: Cathode}}
+members:
+  - {code: 300750.SZ, segment: cells}
+  - {code: 002594.SZ, segment: cells}
+  - {code: 688005.SH, segment: cathode}
+"""
+
+
 def screen_weights(home: Path) -> pd.DataFrame:
     with Store.open(read_only=True) as st:
         run = Backtest(get_spec("scr", home / "strategies"), DAYS[0].date(), DAYS[-1].date()).run(
@@ -60,6 +72,7 @@ def test_a_planted_future_row_does_not_change_past_weights(
 ) -> None:
     export(tmp_path / "x", DAYS)
     import_export(tmp_path / "x", capsys)
+    write(naion_home / "universes" / "trio.yaml", TRIO)
     user_strategy(
         naion_home,
         "scr",
@@ -67,7 +80,7 @@ def test_a_planted_future_row_does_not_change_past_weights(
 name: scr
 title: Screen
 type: screen-driven
-universe: sodium-ion
+universe: trio
 rebalance: {calendar: M}
 screen: {where: "ret_1m > 0.05", min_count: 1, fallback: cash}
 """,
@@ -178,8 +191,8 @@ sleeves: {s: {weight: 1.0, members: {300750.SZ: 1, 002594.SZ: 1}}}
     )
     assert code == 2
     assert (
-        "300750.SZ: the store holds none prices from 2023-06-01; the run needs them from "
-        "2023-01-03" in err
+        "300750.SZ: the store holds its prices from 2023-06-01, but it listed on 2018-06-11; "
+        "the run needs them from 2023-01-03" in err
     )
     assert "--allow-partial" in err
     code, out, err = run_cli(
@@ -214,7 +227,7 @@ sleeves: {s: {weight: 1.0, members: {300750.SZ: 1, 002594.SZ: 1}}}
             "name: bad\ntitle: B\ntype: sleeves\nsleeves: {s: {weight: 1.5, members: {TSLA: 1}}}\n",
             "sleeves.s.weight",
         ),
-        ("name: bad\ntitle: B\ntype: momentum\n", "type: Input should be"),
+        ("name: bad\ntitle: B\ntype: momentum\n", "type: unknown strategy type 'momentum'"),
         (
             "name: bad\ntitle: B\ntype: sleeves\nexclude: [lithium-incumbents]\n"
             "sleeves: {s: {weight: 1, members: {ALB: 1}}}\n",
@@ -235,3 +248,136 @@ def test_malformed_strategy_files(
 def test_unknown_strategy(capsys: pytest.CaptureFixture[str]) -> None:
     code, _, err = run_cli(["backtest", "momentum"], capsys)
     assert code == 2 and "unknown strategy 'momentum'" in err and "core-satellite" in err
+
+
+LIMITS = pd.bdate_range("2023-01-02", "2023-06-30")
+
+
+def _limit_store(tmp_path: Path, home: Path, capsys: pytest.CaptureFixture[str]) -> dict:
+    px = export(tmp_path / "x", LIMITS)
+    import_export(tmp_path / "x", capsys)
+    user_strategy(
+        home,
+        "lim",
+        """
+name: lim
+title: Limits
+type: sleeves
+rebalance: {calendar: M}
+sleeves: {s: {weight: 0.9, members: {300750.SZ: 1, 002594.SZ: 1, 688005.SH: 1}}}
+""",
+    )
+    return px
+
+
+def _set_close(home: Path, code: str, day: str, close: float) -> None:
+    from naion.store import Store
+
+    with Store(home / "store.duckdb") as st:
+        st.con.execute(
+            "UPDATE bars SET close = ? WHERE code = ? AND date = ?", [close, code, day]
+        )
+
+
+def test_a_buy_at_the_upper_limit_waits_for_the_next_day(
+    tmp_path: Path, naion_home: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    px = _limit_store(tmp_path, naion_home, capsys)
+    # ChiNext (±20%): 300750.SZ closes at its upper limit on the first trading day of March
+    prev = px["300750.SZ"].loc["2023-02-28"]
+    _set_close(naion_home, "300750.SZ", "2023-03-01", round(prev * 1.2, 2))
+    with Store.open(read_only=True) as st:
+        spec = get_spec("lim", naion_home / "strategies")
+        # the run starts that day: the first purchase of 300750.SZ must wait
+        start = dt.date(2023, 3, 1)
+        run = Backtest(spec, start, LIMITS[-1].date(), params={"lots": "false"}).run(st)
+    t = run.trades.set_index(["date", "code"])
+    assert ("2023-03-01", "300750.SZ") not in t.index
+    assert ("2023-03-02", "300750.SZ") in t.index  # the order waited one day
+    assert ("2023-03-01", "002594.SZ") in t.index  # the others traded
+    assert run.metrics["waited_orders"] == 1
+    assert any("1 order waited" in n and "300750.SZ" in n for n in run.notes)
+
+
+def test_st_names_lock_at_five_percent(
+    tmp_path: Path, naion_home: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from naion.store import Batch
+
+    px = _limit_store(tmp_path, naion_home, capsys)
+    # main board 002594.SZ closes 5% up on the run's first day: its limit only while ST
+    day = dt.date(2023, 4, 3)
+    prev = px["002594.SZ"].loc["2023-03-31"]
+    _set_close(naion_home, "002594.SZ", day.isoformat(), round(prev * 1.05, 2))
+    spec = get_spec("lim", naion_home / "strategies")
+
+    def first_buy() -> tuple[dt.date, int]:
+        with Store.open(read_only=True) as st:
+            run = Backtest(spec, day, LIMITS[-1].date()).run(st)
+        t = run.trades[run.trades["code"] == "002594.SZ"]
+        return t["date"].iloc[0].date(), run.metrics["waited_orders"]
+
+    assert first_buy() == (day, 0)
+    batch = Batch()
+    batch.add(
+        "st_periods",
+        pd.DataFrame(
+            {
+                "code": ["002594.SZ"],
+                "first_date": [dt.date(2023, 3, 1)],
+                "last_date": [dt.date(2023, 4, 30)],
+                "source": ["test"],
+            }
+        ),
+    )
+    with Store.open() as st:
+        st.write(batch)
+    assert first_buy() == (dt.date(2023, 4, 4), 1)
+
+
+def test_star_orders_are_at_least_200_shares_and_odd_remainders_go_whole() -> None:
+    from strategies.kernel import _buy_shares, _sell_shares
+
+    assert _buy_shares(150, 1, 200) == 200 and _buy_shares(90, 1, 200) == 0
+    assert _buy_shares(380.4, 1, 200) == 380
+    assert _sell_shares(150, 1000, 1, 200) == 200  # a partial sell: at least 200
+    assert _sell_shares(80, 1000, 1, 200) == 0
+    assert _sell_shares(900, 1000, 1, 200) == 900  # leaving 100 (< 200) is allowed ...
+    assert _sell_shares(60, 150, 1, 200) == 0  # ... then the odd 150 goes only whole
+    assert _sell_shares(80, 150, 1, 200) == 150
+    assert _sell_shares(999.7, 1000, 1, 200) == 1000
+    assert _sell_shares(1234 - 1180, 1234, 100, 100) == 100  # main board: lots of 100
+    assert _sell_shares(1200, 1234, 100, 100) == 1200  # an odd 34 may stay ...
+    assert _sell_shares(1220, 1234, 100, 100) == 1234  # ... or go, when that is nearer
+
+
+def test_membership_dates(
+    tmp_path: Path, naion_home: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    export(tmp_path / "x", DAYS)
+    import_export(tmp_path / "x", capsys)
+    write(
+        naion_home / "universes" / "m.yaml",
+        """
+name: m
+title: M
+segments: {a: {title: A}}
+members:
+  - {code: 300750.SZ, segment: a}
+  - {code: 002594.SZ, segment: a, since: 2023-09-01}
+  - {code: 688005.SH, segment: a, until: 2023-10-31}
+""",
+    )
+    user_strategy(naion_home, "m", "name: m\ntitle: M\ntype: segment-equal\nuniverse: m\n"
+                  "rebalance: {calendar: M}\n")  # fmt: skip
+    spec = get_spec("m", naion_home / "strategies")
+    with Store.open(read_only=True) as st:
+        run = Backtest(spec, DAYS[0].date(), DAYS[-1].date()).run(st)
+        free = Backtest(spec, DAYS[0].date(), DAYS[-1].date(),
+                        ignore_membership_dates=True).run(st)  # fmt: skip
+    tg = run.targets
+    assert tg.loc[:"2023-08-31", "002594.SZ"].eq(0).all()
+    assert tg.loc["2023-09-01", "002594.SZ"] == pytest.approx(1 / 3)
+    assert tg.loc["2023-11-01":, "688005.SH"].eq(0).all()
+    assert tg.loc["2023-11-01", "300750.SZ"] == pytest.approx(0.5)
+    assert free.targets.loc[DAYS[0], "002594.SZ"] == pytest.approx(1 / 3)

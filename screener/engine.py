@@ -431,12 +431,13 @@ def compute_fields(
     import numpy as np
     import pandas as pd
 
-    from screener.fields import lookback_days
+    from screener.fields import lookback_days, with_inputs
     from screener.formulas import eps_fields
     from screener.market import load_prices, price_values
     from screener.valuation import eps_at, valuation_at
 
     dates = sorted(set(dates))
+    needed = with_inputs(needed)
     first = dates[0] - dt.timedelta(days=lookback_days(needed))
     last = dates[-1]
     currencies = dict(zip(info["code"].tolist(), info["currency"].tolist(), strict=True))

@@ -57,6 +57,7 @@ class Field:
     window: int = 0
     lookback: int = 0
     compute: Callable[..., Any] | None = None
+    needs: tuple[str, ...] = ()  # other fields its value is made from
 
 
 def price_field(
@@ -302,12 +303,27 @@ FIELDS: dict[str, Field] = {
             group="consensus",
         ),
         Field(
+            "eps_fy2",
+            "listing currency per share",
+            "store: EPS snapshot (estimate)",
+            "consensus EPS estimate for fiscal year fy0+2 (same age limit as eps_fy1)",
+            group="consensus",
+        ),
+        Field(
+            "eps_fy3",
+            "listing currency per share",
+            "store: EPS snapshot (estimate)",
+            "consensus EPS estimate for fiscal year fy0+3 (same age limit as eps_fy1)",
+            group="consensus",
+        ),
+        Field(
             "pe_fy0",
             "x",
             "close / eps_fy0",
             "close / EPS(fy0); unavailable when EPS <= 0",
             better="low",
             group="consensus",
+            needs=("close",),
         ),
         Field(
             "pe_fy1",
@@ -317,6 +333,7 @@ FIELDS: dict[str, Field] = {
             " older than the estimate age limit",
             better="low",
             group="consensus",
+            needs=("close",),
         ),
         Field(
             "pe_fy2",
@@ -326,6 +343,7 @@ FIELDS: dict[str, Field] = {
             " older than the estimate age limit",
             better="low",
             group="consensus",
+            needs=("close",),
         ),
         Field(
             "pe_fy3",
@@ -335,6 +353,7 @@ FIELDS: dict[str, Field] = {
             " older than the estimate age limit",
             better="low",
             group="consensus",
+            needs=("close",),
         ),
         Field(
             "eps_cagr",
@@ -352,6 +371,7 @@ FIELDS: dict[str, Field] = {
             "pe_fy1 / (eps_cagr x 100); unavailable unless both are > 0",
             better="low",
             group="consensus",
+            needs=("close",),
         ),
         Field(
             "fy0",
@@ -380,6 +400,22 @@ def field(name: str) -> Field:
 
 def numeric_fields() -> list[str]:
     return [n for n, f in FIELDS.items() if f.kind == "number"]
+
+
+def with_inputs(needed: set[str] | None) -> set[str] | None:
+    """``needed`` plus every field their values are made from (None: all fields)."""
+    if needed is None:
+        return None
+    out, todo = set(), list(needed)
+    while todo:
+        name = todo.pop()
+        if name in out:
+            continue
+        out.add(name)
+        f = FIELDS.get(name)
+        if f is not None:
+            todo.extend(f.needs)
+    return out
 
 
 def price_fields(needed: set[str] | None = None) -> list[Field]:

@@ -60,6 +60,13 @@ class Registry:
             for m in uni.members:
                 for a in m.aliases:
                     self.aliases[a] = m.code
+        # a user universe naming a listing by an old code (a curated alias) means the listing
+        # under its current code
+        for uni in self.universes.values():
+            for i, m in enumerate(uni.members):
+                if m.code in self.aliases:
+                    uni.members[i] = m.model_copy(update={"code": self.aliases[m.code]})
+            for m in uni.members:
                 self.members.setdefault(m.code, m)
 
     def names(self) -> list[str]:
@@ -132,30 +139,37 @@ class Registry:
 
 
 def _label(uni: Universe, m: Member) -> str:
-    where = "curated" if uni.source == "curated" else uni.source.removeprefix("user:")
+    where = (
+        "curated" if uni.source == "curated" else "user file " + uni.source.removeprefix("user:")
+    )
     return f"{m.code} of universe {uni.name} ({where})"
 
 
 def _check_aliases(universes: Iterable[Universe]) -> None:
-    """An alias names one listing only: never another member's code or another's alias."""
-    codes: dict[str, str] = {}
+    """An alias names one listing only: never another member's code or another's alias.
+
+    The one exception: a user universe may list a member by an old code that a curated
+    universe declares as an alias (it then means the listing under its current code).
+    """
+    codes: dict[str, tuple[Universe, Member]] = {}
     owners: dict[str, tuple[str, str]] = {}  # alias -> (code it means, who says so)
     unis = list(universes)
     for uni in unis:
         for m in uni.members:
-            codes.setdefault(m.code, _label(uni, m))
+            codes.setdefault(m.code, (uni, m))
     for uni in unis:
         for m in uni.members:
             for a in m.aliases:
                 who = _label(uni, m)
-                if a == m.code:
-                    raise ConfigError(f"{who}: lists its own code {a} as an alias")
                 if a in codes:
-                    raise ConfigError(
-                        f"alias {a} of {who} is the code of {codes[a]}: one code cannot name "
-                        "two listings",
-                        hint="drop the alias, or list the old code's member under its new code",
-                    )
+                    other_uni, other = codes[a]
+                    old_code_mention = uni.source == "curated" and other_uni.source != "curated"
+                    if not old_code_mention:
+                        raise ConfigError(
+                            f"alias {a} of {who} is the code of {_label(other_uni, other)}: "
+                            "one code cannot name two listings",
+                            hint="drop the alias (an alias is an earlier code of the same listing)",
+                        )
                 prev = owners.get(a)
                 if prev is not None and prev[0] != m.code:
                     raise ConfigError(

@@ -156,6 +156,8 @@ class Member(BaseModel):
             )
         self.currency = implied
         for a in self.aliases:
+            if a == self.code:
+                raise ValueError(f"aliases: lists its own code {a}")
             if market_of(a) != natural or currency_of(a) != implied:
                 raise ValueError(
                     f"alias {a} is not an earlier code of {self.code}: it is a {market_of(a)} "

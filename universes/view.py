@@ -21,10 +21,6 @@ def members_frame(members: Sequence[Member]) -> pd.DataFrame:
     for m in members:
         lot, min_order = m.lot_rules()
         events = []
-        if m.since:
-            events.append(f"member since {m.since}")
-        if m.until:
-            events.append(f"member until {m.until}")
         if m.aliases:
             events.append("formerly " + ", ".join(m.aliases))
         if m.listed:

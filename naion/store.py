@@ -269,6 +269,8 @@ class Reader:
         vals = list(dict.fromkeys(values))
         if not vals:
             return " AND FALSE", []
+        if len(vals) > 32:  # one list parameter: thousands of placeholders plan slowly
+            return f" AND {col} IN (SELECT unnest(?::VARCHAR[]))", [vals]
         return f" AND {col} IN ({', '.join('?' * len(vals))})", vals
 
     # -- queries -----------------------------------------------------------------------
@@ -352,26 +354,36 @@ class Reader:
             "_mx_codes", pd.DataFrame({"code": code_list, "ci": range(len(code_list))})
         )
         try:
+            # integers, not dates and strings, cross into numpy: days since 1970 and the
+            # adjustment's position in ``adjusts``
             cols = ", ".join(f"b.{f}" for f in fields)
+            which = " ".join(f"WHEN ? THEN {i}" for i in range(len(adjusts)))
             rows = self._con.execute(
-                f"SELECT c.ci, b.date, b.adjust, {cols} FROM bars b JOIN _mx_codes c USING (code)"
+                "SELECT c.ci, (b.date - DATE '1970-01-01')::INTEGER AS di,"
+                f" (CASE b.adjust {which} END)::INTEGER AS ai, {cols}"
+                " FROM bars b JOIN _mx_codes c USING (code)"
                 f" WHERE b.adjust IN ({', '.join('?' * len(adjusts))}){w}",
-                [*adjusts, *wp],
+                [*adjusts, *adjusts, *wp],
             ).fetchnumpy()
         finally:
             self._con.unregister("_mx_codes")
-        day = np.asarray(rows["date"], dtype="datetime64[D]")
-        dates, ti = np.unique(day, return_inverse=True)
+        di = np.asarray(rows["di"], dtype=np.int64)
+        first = int(di.min()) if len(di) else 0
+        present = np.zeros(int(di.max()) - first + 1 if len(di) else 0, dtype=bool)
+        present[di - first] = True
+        days = np.flatnonzero(present)
+        ti = (np.cumsum(present) - 1)[di - first]
+        dates = (days + first).astype("datetime64[D]")
         ci = np.asarray(rows["ci"], dtype=np.int64)
-        adj = np.asarray(rows["adjust"], dtype=object)
+        ai = np.asarray(rows["ai"], dtype=np.int64)
         values: dict[tuple[str, str], Any] = {}
-        for a in adjusts:
-            sel = adj == a
-            for f in fields:
+        for f in fields:
+            col = np.asarray(rows[f], dtype="float64")  # masked → NaN below
+            if hasattr(rows[f], "mask"):
+                col = np.where(np.ma.getmaskarray(rows[f]), np.nan, col)
+            for i, a in enumerate(adjusts):
+                sel = ai == i
                 arr = np.full((len(dates), len(code_list)), np.nan)
-                col = np.asarray(rows[f], dtype="float64")  # masked → NaN below
-                if hasattr(rows[f], "mask"):
-                    col = np.where(np.ma.getmaskarray(rows[f]), np.nan, col)
                 arr[ti[sel], ci[sel]] = col[sel]
                 values[(a, f)] = arr
         return BarMatrix(dates, code_list, values)

@@ -98,20 +98,19 @@ def _prepare(
     return Prepared(
         dates=m.dates,
         codes=list(m.codes),
-        close={b: _ffill(closes[b]) for b in _BASES},
+        close={b: _carry(closes[b], last[b]) for b in _BASES},
         last=last,
         lags=lags,
         amount=amount,
     )
 
 
-def _ffill(a: np.ndarray) -> np.ndarray:
-    """Carry the last finite value forward along axis 0."""
+def _carry(a: np.ndarray, last: np.ndarray) -> np.ndarray:
+    """``a`` with each column's last finite value carried forward (``last``: its row)."""
     import numpy as np
 
-    idx = _last_bar(a)
-    out = a[np.maximum(idx, 0), np.arange(a.shape[1])[None, :]]
-    out[idx < 0] = np.nan
+    out = a[np.maximum(last, 0), np.arange(a.shape[1])[None, :]]
+    out[last < 0] = np.nan
     return out
 
 

@@ -71,7 +71,7 @@ def _fx_to_base(
     import pandas as pd
 
     factor = pd.Series(np.nan, index=rows.index)
-    cur = pd.Series([currencies.get(c, "CNY") for c in rows["code"].tolist()], index=rows.index)
+    cur = rows["code"].map(currencies).fillna("CNY")
     for c in cur.unique():
         sel = cur == c
         if c == base:

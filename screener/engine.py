@@ -505,7 +505,7 @@ def _notes(d: dt.date, frame: pd.DataFrame, ctx: DateContext) -> list[str]:
     for fields, which in _group_fallbacks(ctx.fallback, codes).items():
         shown = ", ".join(sorted(which)[:3]) + ("…" if len(which) > 3 else "")
         notes.append(
-            f"{fields}: {len(which)} of {len(frame)} names on unadjusted closes (no "
+            f"{fields}: {len(which):,} of {len(frame):,} names on unadjusted closes (no "
             "forward-adjusted series covers the window; dividends and splits inside it are "
             f"not adjusted): {shown}"
         )
@@ -513,8 +513,9 @@ def _notes(d: dt.date, frame: pd.DataFrame, ctx: DateContext) -> list[str]:
         n_close = int(frame["close"].notna().sum())
         if n_close < len(frame):
             notes.append(
-                f"{len(frame) - n_close} of {len(frame)} names have no current unadjusted close "
-                f"on {d} (none within {STALE_DAYS} days, or a later bar of another kind held)"
+                f"{len(frame) - n_close:,} of {len(frame):,} names have no current unadjusted "
+                f"close on {d} (none within {STALE_DAYS} days, or a later bar of another kind "
+                "held)"
             )
     return notes
 
@@ -577,14 +578,15 @@ def _consensus_notes(d: dt.date, codes: set[str], ctx: DateContext) -> list[str]
 
 
 def _member_dates(members: list[Member]) -> str:
+    """``2 since 2026-02-06, 1 until 2023-06-30``: when the left-out members belong."""
     spans: dict[str, int] = {}
     for m in members:
         if m.since is not None and m.until is not None:
             key = f"member {m.since} to {m.until}"
         elif m.since is not None:
-            key = f"member since {m.since}"
+            key = f"since {m.since}"
         else:
-            key = f"member until {m.until}"
+            key = f"until {m.until}"
         spans[key] = spans.get(key, 0) + 1
     return ", ".join(f"{n} {k}" for k, n in sorted(spans.items()))
 

@@ -127,38 +127,5 @@ def _row(
 
 
 def other_datasets(reader: Reader) -> pd.DataFrame:
-    """FX pairs, valuation, EPS snapshots, board snapshots and calendars held."""
-    import pandas as pd
-
-    con = reader._con
-    parts = [
-        con.execute(
-            "SELECT 'fx' AS dataset, pair AS key, count(*) AS rows, min(date) AS first,"
-            " max(date) AS last FROM fx GROUP BY pair"
-        ).df(),
-        con.execute(
-            "SELECT 'valuation' AS dataset, code AS key, count(*) AS rows, min(date) AS first,"
-            " max(date) AS last FROM valuation GROUP BY code"
-        ).df(),
-        con.execute(
-            "SELECT 'eps snapshot' AS dataset, CAST(snapshot_date AS VARCHAR) AS key,"
-            " count(*) AS rows, min(snapshot_date) AS first, max(snapshot_date) AS last"
-            " FROM eps GROUP BY snapshot_date"
-        ).df(),
-        con.execute(
-            "SELECT 'board ' || board AS dataset, CAST(snapshot_date AS VARCHAR) AS key,"
-            " count(*) AS rows, min(snapshot_date) AS first, max(snapshot_date) AS last"
-            " FROM members GROUP BY board, snapshot_date"
-        ).df(),
-        con.execute(
-            "SELECT 'calendar' AS dataset, exchange AS key, count(*) AS rows, min(date) AS first,"
-            " max(date) AS last FROM calendar GROUP BY exchange"
-        ).df(),
-    ]
-    parts = [p for p in parts if len(p)]
-    if not parts:
-        return pd.DataFrame(columns=["dataset", "key", "rows", "first", "last"])
-    df = pd.concat(parts, ignore_index=True).sort_values(["dataset", "key"], ignore_index=True)
-    for col in ("first", "last"):
-        df[col] = pd.to_datetime(df[col]).dt.date
-    return df
+    """FX pairs, valuation, EPS snapshots, board snapshots, calendars and commodities held."""
+    return reader.datasets()

@@ -28,11 +28,11 @@ snapshots taken on or before it).
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from naion.errors import NotInStoreError, StoreError
 
@@ -41,6 +41,7 @@ if TYPE_CHECKING:
     import pandas as pd
 
 SCHEMA_VERSION = "2"
+T = TypeVar("T")
 
 ADJUSTMENTS = {
     "none": "unadjusted (US/HK: split-adjusted, not dividend-adjusted)",
@@ -217,13 +218,37 @@ class BarMatrix:
 class Reader:
     """Read queries over the store; an ``as_of`` reader sees only rows dated on or before it."""
 
-    def __init__(self, con: duckdb.DuckDBPyConnection, as_of: dt.date | None = None) -> None:
+    def __init__(
+        self,
+        con: duckdb.DuckDBPyConnection,
+        as_of: dt.date | None = None,
+        memo: dict[tuple[Any, ...], Any] | None = None,
+    ) -> None:
         self._con = con
         self.as_of = as_of
+        # values derived from the store (e.g. the screener's price matrices), shared by every
+        # as-of reader of this store and dropped on each write
+        self._memo: dict[tuple[Any, ...], Any] = {} if memo is None else memo
 
     def at(self, as_of: dt.date | str | None) -> Reader:
         """A reader over the same store that sees only rows dated on or before ``as_of``."""
-        return Reader(self._con, _as_date(as_of) if as_of is not None else None)
+        return Reader(self._con, _as_date(as_of) if as_of is not None else None, self._memo)
+
+    def memo(self, key: tuple[Any, ...], make: Callable[[], T], keep: int = 4) -> T:
+        """``make()`` computed once per store state and ``key``, kept with this store.
+
+        The keep is shared by the store and all its as-of readers (so ``key`` must say
+        everything the value depends on, as-of limits included) and is emptied by every
+        :meth:`Store.write`; at most ``keep`` values per key kind (``key[0]``) are held.
+        """
+        if key in self._memo:
+            return self._memo[key]  # type: ignore[no-any-return]
+        value = make()
+        same_kind = [k for k in self._memo if k[:1] == key[:1]]
+        for old in same_kind[: max(0, len(same_kind) - keep + 1)]:
+            del self._memo[old]
+        self._memo[key] = value
+        return value
 
     # -- helpers -----------------------------------------------------------------------
     def _q(self, sql: str, params: Sequence[Any] = ()) -> pd.DataFrame:
@@ -249,6 +274,8 @@ class Reader:
         vals = list(dict.fromkeys(values))
         if not vals:
             return " AND FALSE", []
+        if len(vals) > 32:  # one list parameter: thousands of placeholders plan slowly
+            return f" AND {col} IN (SELECT unnest(?::VARCHAR[]))", [vals]
         return f" AND {col} IN ({', '.join('?' * len(vals))})", vals
 
     # -- queries -----------------------------------------------------------------------
@@ -332,26 +359,36 @@ class Reader:
             "_mx_codes", pd.DataFrame({"code": code_list, "ci": range(len(code_list))})
         )
         try:
+            # integers, not dates and strings, cross into numpy: days since 1970 and the
+            # adjustment's position in ``adjusts``
             cols = ", ".join(f"b.{f}" for f in fields)
+            which = " ".join(f"WHEN ? THEN {i}" for i in range(len(adjusts)))
             rows = self._con.execute(
-                f"SELECT c.ci, b.date, b.adjust, {cols} FROM bars b JOIN _mx_codes c USING (code)"
+                "SELECT c.ci, (b.date - DATE '1970-01-01')::INTEGER AS di,"
+                f" (CASE b.adjust {which} END)::INTEGER AS ai, {cols}"
+                " FROM bars b JOIN _mx_codes c USING (code)"
                 f" WHERE b.adjust IN ({', '.join('?' * len(adjusts))}){w}",
-                [*adjusts, *wp],
+                [*adjusts, *adjusts, *wp],
             ).fetchnumpy()
         finally:
             self._con.unregister("_mx_codes")
-        day = np.asarray(rows["date"], dtype="datetime64[D]")
-        dates, ti = np.unique(day, return_inverse=True)
+        di = np.asarray(rows["di"], dtype=np.int64)
+        first = int(di.min()) if len(di) else 0
+        present = np.zeros(int(di.max()) - first + 1 if len(di) else 0, dtype=bool)
+        present[di - first] = True
+        days = np.flatnonzero(present)
+        ti = (np.cumsum(present) - 1)[di - first]
+        dates = (days + first).astype("datetime64[D]")
         ci = np.asarray(rows["ci"], dtype=np.int64)
-        adj = np.asarray(rows["adjust"], dtype=object)
+        ai = np.asarray(rows["ai"], dtype=np.int64)
         values: dict[tuple[str, str], Any] = {}
-        for a in adjusts:
-            sel = adj == a
-            for f in fields:
+        for f in fields:
+            col = np.asarray(rows[f], dtype="float64")  # masked → NaN below
+            if hasattr(rows[f], "mask"):
+                col = np.where(np.ma.getmaskarray(rows[f]), np.nan, col)
+            for i, a in enumerate(adjusts):
+                sel = ai == i
                 arr = np.full((len(dates), len(code_list)), np.nan)
-                col = np.asarray(rows[f], dtype="float64")  # masked → NaN below
-                if hasattr(rows[f], "mask"):
-                    col = np.where(np.ma.getmaskarray(rows[f]), np.nan, col)
                 arr[ti[sel], ci[sel]] = col[sel]
                 values[(a, f)] = arr
         return BarMatrix(dates, code_list, values)
@@ -440,8 +477,91 @@ class Reader:
         )
 
     def eps_snapshot_dates(self) -> list[dt.date]:
+        """Every EPS snapshot date held (not limited by ``as_of``: for notes on what exists)."""
         df = self._q("SELECT DISTINCT snapshot_date FROM eps ORDER BY 1")
         return [_as_date(d) for d in df["snapshot_date"]]
+
+    # -- as-of rows for many codes and dates (the screener's reads) ----------------------
+    def valuation_asof(self, codes: Sequence[str], dates: Sequence[Any]) -> pd.DataFrame:
+        """For every (code, date): the latest valuation row dated on or before that date.
+
+        Columns ``code, as_of, date, pe_ttm, pb, ps_ttm, total_mv`` (``date`` is the row's
+        own date, NaT where none is held); one ASOF join, ``as_of`` of this reader applied.
+        """
+        import numpy as np
+        import pandas as pd
+
+        code_list = list(codes)
+        day_list = [_as_date(d) for d in dates]
+        targets = pd.DataFrame(
+            {
+                "code": np.tile(np.asarray(code_list, dtype=object), len(day_list)),
+                "as_of": np.repeat(np.asarray(day_list, dtype="datetime64[D]"), len(code_list)),
+            }
+        )
+        w, wp = self._window("date")
+        self._con.register("_va_targets", targets)
+        try:
+            rows = self._q(
+                "SELECT t.code, t.as_of, v.date, v.pe_ttm, v.pb, v.ps_ttm, v.total_mv"
+                " FROM _va_targets t ASOF LEFT JOIN (SELECT * FROM valuation WHERE TRUE"
+                f"{w}) v ON t.code = v.code AND t.as_of >= v.date",
+                wp,
+            )
+        finally:
+            self._con.unregister("_va_targets")
+        rows["as_of"] = pd.to_datetime(rows["as_of"])
+        rows["date"] = pd.to_datetime(rows["date"])
+        return rows
+
+    def eps_rows(self, codes: Iterable[str] | None = None) -> pd.DataFrame:
+        """Every row of every EPS snapshot taken on or before ``as_of``.
+
+        Columns ``code, snapshot_date, fiscal_year, kind, eps``, ordered by code, snapshot
+        and fiscal year.
+        """
+        import pandas as pd
+
+        w, wp = self._window("snapshot_date")
+        c, cp = self._in("code", codes)
+        rows = self._q(
+            "SELECT code, snapshot_date, fiscal_year, kind, eps FROM eps"
+            f" WHERE TRUE{c}{w} ORDER BY code, snapshot_date, fiscal_year",
+            [*cp, *wp],
+        )
+        rows["snapshot_date"] = pd.to_datetime(rows["snapshot_date"])
+        return rows
+
+    def datasets(self) -> pd.DataFrame:
+        """Rows, first and last date per dataset and key outside ``bars``, in one query.
+
+        Datasets: ``fx`` (per pair), ``valuation`` (per code), ``eps snapshot`` (per
+        snapshot date), ``board NAME`` (per snapshot date), ``calendar`` (per exchange),
+        ``commodity`` (per series); ``as_of`` applied.
+        """
+        import pandas as pd
+
+        parts = [
+            ("'fx'", "pair", "date", "fx"),
+            ("'valuation'", "code", "date", "valuation"),
+            ("'eps snapshot'", "CAST(snapshot_date AS VARCHAR)", "snapshot_date", "eps"),
+            ("'board ' || board", "CAST(snapshot_date AS VARCHAR)", "snapshot_date", "members"),
+            ("'calendar'", "exchange", "date", "calendar"),
+            ("'commodity'", "series", "date", "commodities"),
+        ]
+        sql, params = [], []
+        for label, key, day, table in parts:
+            w, wp = self._window(day)
+            sql.append(
+                f"SELECT {label} AS dataset, {key} AS key, count(*) AS rows, min({day}) AS first,"
+                f" max({day}) AS last FROM {table} WHERE TRUE{w} GROUP BY 1, 2"
+            )
+            params.extend(wp)
+        df = self._q(" UNION ALL ".join(sql) + " ORDER BY dataset, key", params)
+        for col in ("first", "last"):
+            df[col] = pd.to_datetime(df[col]).dt.date
+        df["rows"] = df["rows"].astype("int64")
+        return df
 
     def members(self, board: str) -> pd.DataFrame:
         """The latest snapshot of a concept board's members (on or before ``as_of``)."""
@@ -646,15 +766,21 @@ class Store(Reader):
 
     @contextmanager
     def transaction(self) -> Iterator[duckdb.DuckDBPyConnection]:
-        """BEGIN … COMMIT, or ROLLBACK on any exception (then re-raised)."""
+        """BEGIN … COMMIT, or ROLLBACK on any exception (then re-raised).
+
+        Values kept by :meth:`Reader.memo` are dropped: they describe the store before.
+        """
         if self.read_only:
             raise StoreError(f"the store {self.path} is open read-only")
+        self._memo.clear()
         self._con.execute("BEGIN TRANSACTION")
         try:
             yield self._con
         except BaseException:
             self._con.execute("ROLLBACK")
             raise
+        finally:
+            self._memo.clear()
         self._con.execute("COMMIT")
 
     def write(self, batch: Batch) -> WriteReport:

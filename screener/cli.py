@@ -7,6 +7,8 @@ from typing import Annotated
 
 import typer
 
+ESTIMATE_MAX_AGE_DAYS = 120  # screener.valuation's default (not imported: keeps --help light)
+
 
 def screen_cmd(
     universe: Annotated[
@@ -47,6 +49,20 @@ def screen_cmd(
     html: Annotated[
         Path | None, typer.Option("--html", help="Also write an HTML screen report.")
     ] = None,
+    ignore_membership_dates: Annotated[
+        bool,
+        typer.Option(
+            "--ignore-membership-dates",
+            help="Screen every member as if it always belonged (hindsight; for comparison).",
+        ),
+    ] = False,
+    max_estimate_age: Annotated[
+        int,
+        typer.Option(
+            "--max-estimate-age",
+            help="Days after which a consensus snapshot's estimates are stale (unavailable).",
+        ),
+    ] = ESTIMATE_MAX_AGE_DAYS,
     fields: Annotated[bool, typer.Option("--fields", help="List every field and exit.")] = False,
     presets: Annotated[bool, typer.Option("--presets", help="List the presets and exit.")] = False,
 ) -> None:
@@ -80,6 +96,8 @@ def screen_cmd(
         source=source,
         base_currency=base_currency.upper(),
         columns=[c.strip() for c in columns.split(",")] if columns else None,
+        ignore_membership_dates=ignore_membership_dates,
+        estimate_max_age=max_estimate_age,
     )
     scr.validate()  # syntax, field, source errors before any data is read
     if source == "seed-2022":
@@ -99,9 +117,11 @@ def screen_cmd(
             console().print(
                 f"No name passes: {result.condition} (as of {result.as_of}, "
                 f"{result.universe_size} names screened)."
+                if result.condition
+                else f"No name to screen as of {result.as_of}."
             )
         else:
-            from screener.html import KINDS
+            from screener.fields import KINDS
 
             emit(
                 result.rows,
@@ -109,12 +129,16 @@ def screen_cmd(
                 caption=caption,
                 kinds=KINDS,
             )
-        for note in result.notes:
-            err.print(f"note: {note}")
     else:
         emit(result.rows, fmt, output)
         if result.empty:
-            err.print(f"no name passes: {result.condition}")
+            err.print(
+                f"no name passes: {result.condition}"
+                if result.condition
+                else f"no name to screen as of {result.as_of}"
+            )
+    for note in result.notes:
+        err.print(f"note: {note}")
     if html is not None:
         from naion.output import write_text
         from screener.html import screen_page
@@ -135,6 +159,7 @@ def fields_frame() -> object:
                 "source": f.source,
                 "formula": f.formula,
                 "ranks": {"low": "lowest first", "high": "highest first"}.get(f.better, ""),
+                "window": f"{f.window + 1} days" if f.group == "price" else "",
             }
             for f in FIELDS.values()
         ]

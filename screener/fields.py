@@ -1,92 +1,230 @@
-"""Every field a screen can filter, rank or show: name, unit, source and formula.
+"""Every field a screen can filter, rank or show: a declaration of what it is and how it is made.
 
-Fields are declarations (as in zipline's Pipeline terms); :mod:`screener.market` and
-:mod:`screener.valuation` compute them for many codes and dates at once. A value that cannot
-be computed honestly — a loss or zero EPS under a PE, too little price history under a
-12-month return — is *unavailable* (NaN in frames, empty in CSV, null in JSON), never inf.
-Unavailable values fail every condition, including negated ones.
+Fields are declarations (as zipline's Pipeline terms are): name, unit, source, formula, the
+natural ranking direction, how tables show it, and which engine computes it. A
+*price-derived* field also carries its inputs, its window and its compute function, so a
+new one is one :func:`price_field` entry below; :mod:`screener.market` evaluates every
+declared price field for many codes and dates at once. Valuation and consensus fields are
+computed by :mod:`screener.valuation` and :mod:`screener.formulas`.
+
+A value that cannot be computed honestly — missing inputs, a loss or zero EPS under a PE, too
+little price history under a 12-month return, a stale snapshot — is *unavailable* (NaN in
+frames, empty in CSV, null in JSON), never inf and never zero. Unavailable values fail every
+condition, including negated ones.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from naion.errors import InputError
 
+if TYPE_CHECKING:
+    import numpy as np
+
 Better = Literal["low", "high", "none"]
+Display = Literal["money", "pct", "int", "number", "text"]
+Group = Literal["identity", "price", "listing", "valuation", "consensus"]
+Basis = Literal["adjusted", "unadjusted"]
+
+STALE_DAYS = 31  # a price or valuation row older than this (calendar days) is not current
 
 
 @dataclass(frozen=True)
 class Field:
+    """One screen field.
+
+    ``group`` names the engine that computes it. For ``price`` fields: ``inputs`` are the
+    daily arrays the compute function takes (``close``: closes on the field's ``basis``,
+    carried over days without a bar; ``amount``: traded value, 0 on a day without a bar),
+    ``window`` the trading days it looks back from the as-of day (its arrays hold
+    ``window + 1`` rows), ``lookback`` the calendar days that window must fit in, and
+    ``compute(*arrays) -> values`` maps ``[window + 1, n]`` arrays to ``n`` values.
+    """
+
     name: str
     unit: str
     source: str
     formula: str
     better: Better = "none"  # the natural ranking direction
     kind: Literal["number", "text"] = "number"
+    display: Display = "number"
+    group: Group = "identity"
+    inputs: tuple[str, ...] = ()
+    basis: Basis = "adjusted"
+    window: int = 0
+    lookback: int = 0
+    compute: Callable[..., Any] | None = None
+    needs: tuple[str, ...] = ()  # other fields its value is made from
+
+
+def price_field(
+    name: str,
+    *,
+    window: int,
+    lookback: int,
+    compute: Callable[..., Any],
+    unit: str,
+    formula: str,
+    inputs: tuple[str, ...] = ("close",),
+    basis: Basis = "adjusted",
+    better: Better = "none",
+    display: Display = "number",
+) -> Field:
+    """A field computed from daily prices of one basis over ``window`` trading days."""
+    if "amount" in inputs and basis != "unadjusted":
+        raise ValueError(f"{name}: traded value exists on unadjusted bars only")
+    source = "store: " + ("unadjusted bars" if basis == "unadjusted" else "bars")
+    if "amount" in inputs:
+        source += " (amount)"
+    return Field(
+        name,
+        unit,
+        source,
+        formula,
+        better=better,
+        display=display,
+        group="price",
+        inputs=inputs,
+        basis=basis,
+        window=window,
+        lookback=lookback,
+        compute=compute,
+    )
+
+
+# -- compute functions of the price fields: arrays [window + 1, n] -> values [n] ----------
+def _last(close: np.ndarray) -> np.ndarray:
+    return close[-1]
+
+
+def _change(close: np.ndarray) -> np.ndarray:
+    return close[-1] / close[0] - 1.0
+
+
+def _mean_traded(amount: np.ndarray) -> np.ndarray:
+    return amount.sum(axis=0) / amount.shape[0]
+
+
+def _annual_vol(close: np.ndarray) -> np.ndarray:
+    import numpy as np
+
+    returns = close[1:] / close[:-1] - 1.0
+    return returns.std(axis=0, ddof=1) * np.sqrt(252.0)
+
+
+def _drawdown(close: np.ndarray) -> np.ndarray:
+    return close[-1] / close.max(axis=0) - 1.0
 
 
 _TD = "trading days of the listing's market"
-_ADJ = "forward-adjusted (qfq) closes where the store holds them, else unadjusted closes"
+_ADJ = (
+    "forward-adjusted (qfq) closes where a qfq series covers the whole window, else "
+    "unadjusted closes (said in the notes); never both inside one window"
+)
 
 FIELDS: dict[str, Field] = {
     f.name: f
     for f in [
         # -- identity ---------------------------------------------------------------------
-        Field("code", "text", "universe / store", "naion code", kind="text"),
-        Field("name", "text", "universe / store", "short name", kind="text"),
-        Field("segment", "text", "universe", "supply-chain segment", kind="text"),
-        Field("market", "text", "universe / store", "A, HK or US", kind="text"),
-        Field("currency", "text", "universe / store", "listing currency", kind="text"),
+        Field("code", "text", "universe / store", "naion code", kind="text", display="text"),
+        Field("name", "text", "universe / store", "short name", kind="text", display="text"),
+        Field(
+            "industry",
+            "text",
+            "store: securities.industry",
+            "the vendor's industry of the listing, as imported (not point-in-time)",
+            kind="text",
+            display="text",
+        ),
+        Field(
+            "segment",
+            "text",
+            "universe",
+            "supply-chain segment (only while a member: see since/until)",
+            kind="text",
+            display="text",
+        ),
+        Field("market", "text", "universe / store", "A, HK or US", kind="text", display="text"),
+        Field(
+            "currency", "text", "universe / store", "listing currency", kind="text", display="text"
+        ),
         # -- market, point-in-time from prices --------------------------------------------
-        Field(
+        price_field(
             "close",
-            "listing currency",
-            "store: unadjusted bars",
-            "last unadjusted close on or before the as-of date (at most 31 days old)",
+            window=0,
+            lookback=45,
+            compute=_last,
+            basis="unadjusted",
+            unit="listing currency",
+            formula=f"last unadjusted close on or before the as-of date (at most {STALE_DAYS}"
+            " days old, and no later bar of another kind held)",
         ),
-        Field(
+        price_field(
             "adv_20d",
-            "listing currency",
-            "store: unadjusted bars (amount)",
-            f"mean traded value over the last 20 {_TD}; a suspended day counts as 0",
+            window=19,
+            lookback=75,
+            compute=_mean_traded,
+            inputs=("amount",),
+            basis="unadjusted",
+            unit="listing currency",
+            formula=f"mean traded value over the last 20 {_TD}; a day without a bar"
+            " (suspended) counts as 0; unavailable when a bar in the window has no traded"
+            " value",
             better="high",
+            display="money",
         ),
-        Field(
+        price_field(
             "ret_1m",
-            "fraction",
-            "store: bars",
-            f"close[t] / close[t-21] - 1 on {_ADJ}",
+            window=21,
+            lookback=75,
+            compute=_change,
+            unit="fraction",
+            formula=f"close[t] / close[t-21] - 1 on {_ADJ}",
             better="high",
+            display="pct",
         ),
-        Field(
+        price_field(
             "ret_3m",
-            "fraction",
-            "store: bars",
-            f"close[t] / close[t-63] - 1 on {_ADJ}",
+            window=63,
+            lookback=150,
+            compute=_change,
+            unit="fraction",
+            formula=f"close[t] / close[t-63] - 1 on {_ADJ}",
             better="high",
+            display="pct",
         ),
-        Field(
+        price_field(
             "ret_12m",
-            "fraction",
-            "store: bars",
-            f"close[t] / close[t-252] - 1 on {_ADJ}",
+            window=252,
+            lookback=420,
+            compute=_change,
+            unit="fraction",
+            formula=f"close[t] / close[t-252] - 1 on {_ADJ}",
             better="high",
+            display="pct",
         ),
-        Field(
+        price_field(
             "vol_60d",
-            "fraction per year",
-            "store: bars",
-            f"std of the last 60 daily returns (ddof=1) x sqrt(252), on {_ADJ}",
+            window=60,
+            lookback=150,
+            compute=_annual_vol,
+            unit="fraction per year",
+            formula=f"std of the last 60 daily returns (ddof=1) x sqrt(252), on {_ADJ}",
             better="low",
+            display="pct",
         ),
-        Field(
+        price_field(
             "drawdown_1y",
-            "fraction (<= 0)",
-            "store: bars",
-            f"close[t] / max(close over the last 252 {_TD}) - 1, on {_ADJ}",
+            window=251,
+            lookback=420,
+            compute=_drawdown,
+            unit="fraction (<= 0)",
+            formula=f"close[t] / max(close over the last 252 {_TD}) - 1, on {_ADJ}",
             better="high",
+            display="pct",
         ),
         Field(
             "listed_days",
@@ -95,35 +233,47 @@ FIELDS: dict[str, Field] = {
             "as-of date minus the curated listing date, else minus the first price held"
             " (then a lower bound)",
             better="high",
+            display="int",
+            group="listing",
         ),
         # -- valuation, point-in-time from the valuation history ---------------------------
         Field(
             "pe_ttm",
             "x",
             "store: valuation (vendor PE TTM)",
-            "market cap / trailing-12-month net profit; unavailable when <= 0 (a loss)",
+            "market cap / trailing-12-month net profit, from the latest valuation row at most"
+            f" {STALE_DAYS} days old; unavailable when <= 0 (a loss: kept in the store, no PE"
+            " in screens)",
             better="low",
+            group="valuation",
         ),
         Field(
             "pb",
             "x",
             "store: valuation",
-            "market cap / latest book equity; unavailable <= 0",
+            f"market cap / latest book equity (row at most {STALE_DAYS} days old);"
+            " unavailable when <= 0",
             better="low",
+            group="valuation",
         ),
         Field(
             "ps_ttm",
             "x",
             "store: valuation",
-            "market cap / trailing-12-month revenue",
+            f"market cap / trailing-12-month revenue (row at most {STALE_DAYS} days old);"
+            " unavailable when <= 0",
             better="low",
+            group="valuation",
         ),
         Field(
             "market_cap",
             "listing currency",
             "store: valuation (total_mv)",
-            "total market value on the latest valuation row on or before the as-of date",
+            "total market value on the latest valuation row on or before the as-of date"
+            f" (at most {STALE_DAYS} days old); unavailable where that row has none",
             better="high",
+            display="money",
+            group="valuation",
         ),
         Field(
             "market_cap_base",
@@ -131,19 +281,40 @@ FIELDS: dict[str, Field] = {
             "valuation + FX",
             "market_cap x FX close of the as-of date (or the last before it)",
             better="high",
+            display="money",
+            group="valuation",
         ),
         # -- consensus EPS, from the latest snapshot taken on or before the as-of date ----
         Field(
             "eps_fy0",
             "listing currency per share",
             "store: EPS snapshot (actual)",
-            "EPS of the last reported fiscal year fy0",
+            "reported EPS of fy0, the last fiscal year whose annual results are published by"
+            " the as-of date (by April 30 of the next year, or earlier where the snapshot"
+            " reports it); unavailable where the snapshot does not report it as actual",
+            group="consensus",
         ),
         Field(
             "eps_fy1",
             "listing currency per share",
             "store: EPS snapshot (estimate)",
-            "consensus EPS estimate for fiscal year fy0+1",
+            "consensus EPS estimate for fiscal year fy0+1; unavailable when the snapshot is"
+            " older than the estimate age limit (default 120 days)",
+            group="consensus",
+        ),
+        Field(
+            "eps_fy2",
+            "listing currency per share",
+            "store: EPS snapshot (estimate)",
+            "consensus EPS estimate for fiscal year fy0+2 (same age limit as eps_fy1)",
+            group="consensus",
+        ),
+        Field(
+            "eps_fy3",
+            "listing currency per share",
+            "store: EPS snapshot (estimate)",
+            "consensus EPS estimate for fiscal year fy0+3 (same age limit as eps_fy1)",
+            group="consensus",
         ),
         Field(
             "pe_fy0",
@@ -151,27 +322,38 @@ FIELDS: dict[str, Field] = {
             "close / eps_fy0",
             "close / EPS(fy0); unavailable when EPS <= 0",
             better="low",
+            group="consensus",
+            needs=("close",),
         ),
         Field(
             "pe_fy1",
             "x",
             "close / eps_fy1",
-            "close / consensus EPS(fy0+1); unavailable when EPS <= 0",
+            "close / consensus EPS(fy0+1); unavailable when EPS <= 0 or the snapshot is"
+            " older than the estimate age limit",
             better="low",
+            group="consensus",
+            needs=("close",),
         ),
         Field(
             "pe_fy2",
             "x",
             "close / eps_fy2",
-            "close / consensus EPS(fy0+2); unavailable when EPS <= 0",
+            "close / consensus EPS(fy0+2); unavailable when EPS <= 0 or the snapshot is"
+            " older than the estimate age limit",
             better="low",
+            group="consensus",
+            needs=("close",),
         ),
         Field(
             "pe_fy3",
             "x",
             "close / eps_fy3",
-            "close / consensus EPS(fy0+3); unavailable when EPS <= 0",
+            "close / consensus EPS(fy0+3); unavailable when EPS <= 0 or the snapshot is"
+            " older than the estimate age limit",
             better="low",
+            group="consensus",
+            needs=("close",),
         ),
         Field(
             "eps_cagr",
@@ -179,6 +361,8 @@ FIELDS: dict[str, Field] = {
             "EPS snapshot",
             "(EPS(last estimate year) / EPS(fy0)) ** (1 / years) - 1; both must be > 0",
             better="high",
+            display="pct",
+            group="consensus",
         ),
         Field(
             "peg",
@@ -186,8 +370,17 @@ FIELDS: dict[str, Field] = {
             "pe_fy1 / eps_cagr",
             "pe_fy1 / (eps_cagr x 100); unavailable unless both are > 0",
             better="low",
+            group="consensus",
+            needs=("close",),
         ),
-        Field("fy0", "year", "EPS snapshot", "last reported fiscal year"),
+        Field(
+            "fy0",
+            "year",
+            "as-of date / EPS snapshot",
+            "last fiscal year whose annual results are published by the as-of date",
+            display="int",
+            group="consensus",
+        ),
     ]
 }
 
@@ -207,3 +400,39 @@ def field(name: str) -> Field:
 
 def numeric_fields() -> list[str]:
     return [n for n, f in FIELDS.items() if f.kind == "number"]
+
+
+def with_inputs(needed: set[str] | None) -> set[str] | None:
+    """``needed`` plus every field their values are made from (None: all fields)."""
+    if needed is None:
+        return None
+    out, todo = set(), list(needed)
+    while todo:
+        name = todo.pop()
+        if name in out:
+            continue
+        out.add(name)
+        f = FIELDS.get(name)
+        if f is not None:
+            todo.extend(f.needs)
+    return out
+
+
+def price_fields(needed: set[str] | None = None) -> list[Field]:
+    """The declared price fields (those in ``needed``; None: all)."""
+    return [
+        f for f in FIELDS.values() if f.group == "price" and (needed is None or f.name in needed)
+    ]
+
+
+def lookback_days(needed: set[str] | None) -> int:
+    """Calendar days of prices to load before an as-of date for the ``needed`` fields."""
+    return max([f.lookback for f in price_fields(needed)] + [FIELDS["close"].lookback])
+
+
+def display_kinds() -> dict[str, str]:
+    """How tables and pages format each number field that is not a plain number."""
+    return {n: f.display for n, f in FIELDS.items() if f.display not in ("number", "text")}
+
+
+KINDS = display_kinds()

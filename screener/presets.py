@@ -48,8 +48,13 @@ def _load(path: Path, origin: str) -> Preset:
         if not isinstance(data.get(key), str) or not data[key].strip():
             raise ConfigError(f"{path}: {key}: required text is missing")
     top = data.get("top")
-    if top is not None and (not isinstance(top, int) or top < 1):
-        raise ConfigError(f"{path}: top: must be a positive whole number")
+    if top is not None and (isinstance(top, bool) or not isinstance(top, int) or top < 1):
+        raise ConfigError(f"{path}: top: must be a positive whole number, not {top!r}")
+    if not isinstance(data.get("description", ""), (str, type(None))):
+        raise ConfigError(f"{path}: description: must be text")
+    rank_by = data.get("rank_by")
+    if rank_by is not None and (not isinstance(rank_by, str) or not rank_by.strip()):
+        raise ConfigError(f"{path}: rank_by: must be one field name, not {rank_by!r}")
     desc = data.get("descending")
     if desc is not None and not isinstance(desc, bool):
         raise ConfigError(f"{path}: descending: must be true or false")
@@ -58,7 +63,7 @@ def _load(path: Path, origin: str) -> Preset:
         title=data["title"],
         where=data["where"],
         description=data.get("description"),
-        rank_by=data.get("rank_by"),
+        rank_by=rank_by.strip() if rank_by else None,
         descending=desc,
         top=top,
         origin=origin,

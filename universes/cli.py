@@ -44,7 +44,9 @@ def show_cmd(
     fmt: FormatOpt = "table",
     output: OutputOpt = None,
 ) -> None:
-    """Members of a universe by supply-chain segment."""
+    """Members of a universe by supply-chain segment (and since when they are members)."""
+    import pandas as pd
+
     from naion.output import check_format, console, emit
     from universes.loader import registry_for_home
     from universes.view import members_frame
@@ -63,7 +65,11 @@ def show_cmd(
         for zh, en in zip(frame["name_zh"], frame["name_en"], strict=True)
     ]
     frame["connect"] = frame["connect"].str.split(" ").str[0]
-    shown = ["code", "name", "currency", "board", "connect", "role", "events"]
+    frame["member"] = [
+        ("since " + str(a) if pd.notna(a) else "") + (f" until {b}" if pd.notna(b) else "")
+        for a, b in zip(frame["since"], frame["until"], strict=True)
+    ]
+    shown = ["code", "name", "currency", "board", "connect", "member", "role", "events"]
     for seg, title in uni.segments.items():
         part = frame[frame["segment"] == seg]
         if part.empty:

@@ -6,6 +6,7 @@ reported as one line naming the file, the key and what is wrong.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -17,6 +18,8 @@ from universes.codes import normalize
 from universes.model import Member, Universe
 
 BUILTIN_DIR = Path(__file__).parent / "data"
+# names that mean something other than a universe file wherever a universe is named
+PSEUDO_UNIVERSES = {"all-a": "every A-share held in the store"}
 
 
 def parse_universe(data: Any, origin: str, source: str) -> Universe:
@@ -25,11 +28,18 @@ def parse_universe(data: Any, origin: str, source: str) -> Universe:
     if not isinstance(data, dict):
         raise ConfigError(f"{origin}: expected a mapping with name, title, segments, members")
     try:
-        return Universe.model_validate({**data, "source": source})
+        uni = Universe.model_validate({**data, "source": source})
     except ValidationError as exc:
         raise ConfigError(f"{origin}: {validation_message(exc)}") from None
     except InputError as exc:  # a bad code inside the file
         raise ConfigError(f"{origin}: {exc.one_line()}") from None
+    if uni.name in PSEUDO_UNIVERSES:
+        raise ConfigError(
+            f"{origin}: name: {uni.name!r} is reserved for the built-in universe of "
+            f"{PSEUDO_UNIVERSES[uni.name]}",
+            hint="give the universe another name",
+        )
+    return uni
 
 
 def load_file(path: Path, source: str = "user") -> Universe:
@@ -45,11 +55,13 @@ class Registry:
     aliases: dict[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
+        _check_aliases(self.universes.values())
         for uni in self.universes.values():
             for m in uni.members:
                 for a in m.aliases:
                     self.aliases[a] = m.code
-        # a universe naming a listing by an old code means the listing under its current code
+        # a user universe naming a listing by an old code (a curated alias) means the listing
+        # under its current code
         for uni in self.universes.values():
             for i, m in enumerate(uni.members):
                 if m.code in self.aliases:
@@ -100,6 +112,72 @@ class Registry:
                 hint=f"choose from: {', '.join(uni.segments)}",
             )
         return [m for m in uni.members if m.segment in wanted]
+
+    def members_on(
+        self,
+        universe: str,
+        day: dt.date,
+        segments: Iterable[str] | None = None,
+        ignore_dates: bool = False,
+    ) -> list[Member]:
+        """Members of ``universe`` (those segments) current on ``day`` (see ``since``/``until``)."""
+        chosen = {m.code for m in self.segment_members(universe, segments)}
+        return [
+            m
+            for m in self.universe(universe).members_on(day, ignore_dates=ignore_dates)
+            if m.code in chosen
+        ]
+
+    def first_member_date(
+        self, universe: str, segments: Iterable[str] | None = None
+    ) -> dt.date | None:
+        """The first day ``universe`` (those segments) has a member; None: no start limit."""
+        wanted = None if segments is None else list(segments)
+        if wanted is not None:
+            self.segment_members(universe, wanted)  # unknown segments are an error
+        return self.universe(universe).first_member_date(wanted)
+
+
+def _label(uni: Universe, m: Member) -> str:
+    where = (
+        "curated" if uni.source == "curated" else "user file " + uni.source.removeprefix("user:")
+    )
+    return f"{m.code} of universe {uni.name} ({where})"
+
+
+def _check_aliases(universes: Iterable[Universe]) -> None:
+    """An alias names one listing only: never another member's code or another's alias.
+
+    The one exception: a user universe may list a member by an old code that a curated
+    universe declares as an alias (it then means the listing under its current code).
+    """
+    codes: dict[str, tuple[Universe, Member]] = {}
+    owners: dict[str, tuple[str, str]] = {}  # alias -> (code it means, who says so)
+    unis = list(universes)
+    for uni in unis:
+        for m in uni.members:
+            codes.setdefault(m.code, (uni, m))
+    for uni in unis:
+        for m in uni.members:
+            for a in m.aliases:
+                who = _label(uni, m)
+                if a in codes:
+                    other_uni, other = codes[a]
+                    old_code_mention = uni.source == "curated" and other_uni.source != "curated"
+                    if not old_code_mention:
+                        raise ConfigError(
+                            f"alias {a} of {who} is the code of {_label(other_uni, other)}: "
+                            "one code cannot name two listings",
+                            hint="drop the alias (an alias is an earlier code of the same listing)",
+                        )
+                prev = owners.get(a)
+                if prev is not None and prev[0] != m.code:
+                    raise ConfigError(
+                        f"alias {a} of {who} is also an alias of {prev[1]}: one code cannot "
+                        "name two listings",
+                        hint="drop one of the aliases",
+                    )
+                owners.setdefault(a, (m.code, who))
 
 
 def load_registry(user_dir: Path | None = None) -> Registry:

@@ -29,13 +29,15 @@ Market, exchange and currency follow from the code; a member may override them.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from universes.codes import MARKET_CURRENCY, board_of, market_of, normalize
+from universes.codes import board_of, currency_of, market_of, normalize
 
 Kind = Literal["stock", "etf", "index"]
+_EXCHANGES = {".SH": "SSE", ".SZ": "SZSE", ".BJ": "BSE", ".HK": "HKEX"}
 
 
 def _text_code(v: object) -> object:
@@ -113,18 +115,21 @@ class Member(BaseModel):
     def _aliases(cls, v: list[str]) -> list[str]:
         return [normalize(a) for a in v]
 
+    @field_validator("currency")
+    @classmethod
+    def _currency(cls, v: str | None) -> str | None:
+        return v.strip().upper() if isinstance(v, str) else v
+
     @model_validator(mode="after")
     def _fill(self) -> Member:
-        if self.market is None:
-            self.market = "INDEX" if self.kind == "index" else market_of(self.code)  # type: ignore[assignment]
-        if self.currency is None:
-            if self.market == "INDEX":
+        if self.kind == "index":
+            if self.market not in (None, "INDEX"):
+                raise ValueError(f"market {self.market}: an index member's market is INDEX")
+            self.market = "INDEX"
+            if self.currency is None:
                 raise ValueError("an index member needs a currency")
-            self.currency = MARKET_CURRENCY[self.market]
-        if self.exchange is None and self.market == "A":
-            self.exchange = {"SH": "SSE", "SZ": "SZSE", "BJ": "BSE"}[self.code[-2:]]
-        if self.exchange is None and self.market == "HK":
-            self.exchange = "HKEX"
+        else:
+            self._agree_with_code()
         if self.successor and not self.delisted:
             raise ValueError("a member with a successor needs its delisted date")
         if self.cash_out and not self.delisted:
@@ -132,6 +137,40 @@ class Member(BaseModel):
         if self.since and self.until and self.until < self.since:
             raise ValueError(f"until {self.until} is before since {self.since}")
         return self
+
+    def _agree_with_code(self) -> None:
+        """Market, currency and exchange follow from the code's form; overrides must agree."""
+        natural = market_of(self.code)
+        if self.market is not None and self.market != natural:
+            raise ValueError(
+                f"market {self.market} does not match the code {self.code}, a {natural} code "
+                "by its form (A: 6 digits + .SH/.SZ/.BJ, HK: digits + .HK, US: a ticker); "
+                "drop 'market:' or fix the code"
+            )
+        self.market = natural  # type: ignore[assignment]
+        implied = currency_of(self.code)
+        if self.currency is not None and self.currency != implied:
+            raise ValueError(
+                f"currency {self.currency} does not match the code {self.code}, which trades in "
+                f"{implied}; drop 'currency:' or fix the code"
+            )
+        self.currency = implied
+        for a in self.aliases:
+            if a == self.code:
+                raise ValueError(f"aliases: lists its own code {a}")
+            if market_of(a) != natural or currency_of(a) != implied:
+                raise ValueError(
+                    f"alias {a} is not an earlier code of {self.code}: it is a {market_of(a)} "
+                    f"code in {currency_of(a)}, {self.code} a {natural} code in {implied}"
+                )
+        expected = _EXCHANGES.get(self.code[-3:]) if natural in ("A", "HK") else None
+        if expected is not None:
+            if self.exchange is not None and self.exchange.upper() != expected:
+                raise ValueError(
+                    f"exchange {self.exchange} does not match the code {self.code}, listed on "
+                    f"{expected}; drop 'exchange:' or fix the code"
+                )
+            self.exchange = expected
 
     def current_on(self, day: dt.date) -> bool:
         """A member of its universe on ``day`` (``since`` / ``until`` inclusive; None: open)."""
@@ -198,6 +237,27 @@ class Universe(BaseModel):
 
     def codes(self, segments: list[str] | None = None) -> list[str]:
         return [m.code for m in self.members if segments is None or m.segment in segments]
+
+    def members_on(
+        self, day: dt.date, segments: Sequence[str] | None = None, ignore_dates: bool = False
+    ) -> list[Member]:
+        """Members current on ``day`` (their ``since``/``until``), in file order.
+
+        ``ignore_dates`` lists every member as if it always belonged (hindsight: for
+        comparison only).
+        """
+        return [
+            m
+            for m in self.members
+            if (segments is None or m.segment in segments) and (ignore_dates or m.current_on(day))
+        ]
+
+    def first_member_date(self, segments: Sequence[str] | None = None) -> dt.date | None:
+        """The first day the universe (those segments) has a member; None: from the start."""
+        members = [m for m in self.members if segments is None or m.segment in segments]
+        if not members or any(m.since is None for m in members):
+            return None
+        return min(m.since for m in members if m.since is not None)
 
     def member(self, code: str) -> Member | None:
         return next((m for m in self.members if m.code == code), None)

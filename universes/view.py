@@ -51,6 +51,8 @@ def members_frame(members: Sequence[Member]) -> pd.DataFrame:
                 "min_order": min_order,
                 "connect": connect,
                 "role": m.role,
+                "since": m.since,
+                "until": m.until,
                 "events": "; ".join(events) or None,
             }
         )

@@ -131,12 +131,25 @@ def test_no_snapshot_before_the_date_is_said_not_borrowed(
 ) -> None:
     root, _ = make_export(tmp_path / "export")
     assert run_cli(["data", "import", str(root)], capsys)[0] == 0
+    # CATL is a member since 2022-11-22 (Table 21): the day before, only hindsight lists it
+    row, err = screen(capsys, "--as-of", "2022-11-21")
+    assert row == {} and "not members on 2022-11-21" in err
     code, _out, err = run_cli(
-        ["screen", "-s", "cells", "--as-of", "2022-11-21", "--columns", "pe_fy1,peg"], capsys
+        [
+            "screen",
+            "-s",
+            "cells",
+            "--as-of",
+            "2022-11-21",
+            "--columns",
+            "pe_fy1,peg",
+            "--ignore-membership-dates",
+        ],
+        capsys,
     )
     assert code == 0
     assert "none was taken on or before 2022-11-21" in err
     assert "2022-11-22" in err
-    row, _ = screen(capsys, "--as-of", "2022-11-21")
+    row, _ = screen(capsys, "--as-of", "2022-11-21", "--ignore-membership-dates")
     assert row["pe_fy1"] is None and row["peg"] is None
     assert row["pe_ttm"] == 35.0  # the valuation row of the 21st is the one in force

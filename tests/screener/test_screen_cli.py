@@ -147,3 +147,57 @@ def test_all_a_on_real_panel_matches_pandas(
     top_panel = list(expected.index[: len(got)])
     assert [r["code"] for r in got] == top_panel
     assert any(r["segment"] == "cells" for r in rows)  # 传艺科技 is flagged as a Na-ion name
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--where", "pb < 2"], "--where uses pb, which the seed-2022 table does not hold"),
+        (["--where", "pe_ttm < 20"], "--where uses pe_ttm"),
+        (["--where", "ret_3m > 0"], "--where uses ret_3m"),
+        (["--where", "adv_20d > 1e9"], "--where uses adv_20d"),
+        (["--rank-by", "pe_ttm"], "--rank-by uses pe_ttm"),
+        (["--preset", "quality-floor"], "preset 'quality-floor' uses pe_ttm"),
+        (["--columns", "close,pb"], "--columns uses pb"),
+    ],
+)
+def test_seed_fields_it_does_not_hold(
+    args: list[str], message: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, _out, err = run_cli(["screen", "--source", "seed-2022", *args], capsys)
+    assert code == 2, err
+    assert len(err.strip().splitlines()) == 1 and message in err
+    assert "use the store source" in err
+
+
+@pytest.mark.parametrize(
+    ("line", "message"),
+    [
+        ("rank_by: [1, 2]", "rank_by: must be one field name, not [1, 2]"),
+        ("top: true", "top: must be a positive whole number, not True"),
+        ("top: 2.5", "top: must be a positive whole number"),
+        ("description: [a, b]", "description: must be text"),
+    ],
+)
+def test_preset_values_of_the_wrong_type(
+    line: str, message: str, capsys: pytest.CaptureFixture[str], naion_home: Path
+) -> None:
+    path = write(
+        naion_home / "presets" / "bad.yaml", f"name: x\ntitle: X\nwhere: peg < 1\n{line}\n"
+    )
+    code, _, err = run_cli(["screen", "--source", "seed-2022", "--preset", "x"], capsys)
+    assert code == 2, err
+    assert len(err.strip().splitlines()) == 1 and f"{path}: {message}" in err
+
+
+def test_fields_listing_states_the_point_in_time_rules(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    _code, out, _ = run_cli(["screen", "--fields", "-f", "json"], capsys)
+    fields = {f["field"]: f for f in json.loads(out)}
+    assert "unavailable when <= 0" in fields["pe_ttm"]["formula"]
+    assert "at most 31 days old" in fields["pe_ttm"]["formula"]
+    assert "estimate age limit" in fields["pe_fy1"]["formula"]
+    assert "never both inside one window" in fields["ret_3m"]["formula"]
+    assert fields["industry"]["source"] == "store: securities.industry"
+    assert fields["ret_3m"]["window"] == "64 days"

@@ -1,0 +1,534 @@
+"""Reading import CSVs with DuckDB: typed, checked, every problem named by file and line.
+
+A :class:`Scanner` reads a group of files in one ``read_csv`` call of a private in-memory
+DuckDB (never the store), then checks every value against a
+:class:`~naion.frames.FrameSchema` in one SQL pass (the rules are listed in
+:mod:`naion.frames`). Problems come out as ``FILE:LINE: what is wrong``, never with the
+offending text: an import folder may hold anything, so a message quotes at most a file's
+header names.
+
+Fast path: numbers are parsed by DuckDB's CSV reader, values checked with vectorized SQL.
+Only when a check fails is that one file read again line by line (Python's ``csv``) with
+its line numbers, and the same SQL run over it to name the first line at fault.
+"""
+
+from __future__ import annotations
+
+import csv
+import gzip
+import io
+import re
+import zlib
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from naion.errors import DataError
+from naion.frames import FIRST_DATE, NO_VALUE, Column, FrameSchema, last_date
+
+if TYPE_CHECKING:
+    import duckdb
+    import pandas as pd
+
+HEADER_LIMIT = 65536  # bytes: a first line longer than this is not a CSV header
+_NAME = re.compile(r"^[\w .()%/&+-]{1,64}$")
+
+# a date as text → DATE or NULL (ISO, ISO at midnight, or YYYYMMDD)
+_DATE_MACRO = r"""
+CREATE OR REPLACE MACRO naion_date(t) AS CASE
+  WHEN length(t) = 10 AND t[5] = '-' AND t[8] = '-' THEN try_cast(t AS DATE)
+  WHEN regexp_full_match(t, '\d{4}-\d{2}-\d{2}[ T]00:00(:00(\.0+)?)?')
+    THEN try_cast(left(t, 10) AS DATE)
+  WHEN regexp_full_match(t, '\d{8}') THEN try_strptime(t, '%Y%m%d')::DATE
+END
+"""
+
+_REJECTS = {
+    "CAST": "column {col} is not a {what}",
+    "TOO MANY COLUMNS": "the line has more cells than the header has columns",
+    "MISSING COLUMNS": "the line has fewer cells than the header has columns",
+    "INVALID UNICODE": "not UTF-8 text",
+    "UNQUOTED VALUE": "a quoted cell has text after its closing quote",
+    "LINE SIZE OVER MAXIMUM": "the line is too long",
+    "INVALID STATE": "malformed CSV",
+}
+
+
+@dataclass
+class CsvFile:
+    """One file to read: where it is, how messages name it, its header, its constants."""
+
+    path: Path
+    shown: str
+    header: tuple[str, ...]
+    values: dict[str, Any] = field(default_factory=dict)  # per-file columns (code, source…)
+
+
+def _open_text(path: Path) -> io.TextIOBase:
+    raw = gzip.open(path, "rb") if path.name.lower().endswith(".gz") else path.open("rb")
+    return io.TextIOWrapper(raw, encoding="utf-8-sig", newline="")  # type: ignore[arg-type]
+
+
+def read_header(path: Path, shown: str, expected: Sequence[str] = ()) -> tuple[str, ...]:
+    """The file's column names, stripped and lower-cased; one-line errors otherwise."""
+    want = f"expected columns {', '.join(expected)}" if expected else "export it again"
+    try:
+        if path.stat().st_size == 0:
+            raise DataError(f"{shown}: the file is empty", hint="remove it or export it again")
+        opener = gzip.open if path.name.lower().endswith(".gz") else open
+        with opener(path, "rb") as fh:  # type: ignore[operator]
+            head = fh.read(HEADER_LIMIT)
+    except (gzip.BadGzipFile, EOFError, zlib.error):
+        raise DataError(
+            f"{shown}: not a readable gzip file (corrupt or cut short)", hint="export it again"
+        ) from None
+    except OSError as exc:
+        raise DataError(f"{shown}: cannot read it ({exc.strerror or type(exc).__name__})") from None
+    if not head:
+        raise DataError(f"{shown}: the file is empty", hint="remove it or export it again")
+    end = min((i for i in (head.find(b"\n"), head.find(b"\r")) if i >= 0), default=-1)
+    if end < 0 and len(head) == HEADER_LIMIT:
+        raise DataError(f"{shown}:1: the first line is not a CSV header", hint=want)
+    line = head if end < 0 else head[:end]
+    try:
+        text = line.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise DataError(f"{shown}:1: not UTF-8 text", hint="save the file as UTF-8 CSV") from None
+    try:
+        cells = next(csv.reader([text]), [])
+    except csv.Error:
+        cells = []
+    names = tuple(c.strip().lower() for c in cells)
+    if not names or not all(_NAME.match(n) for n in names):
+        raise DataError(f"{shown}:1: the first line is not a CSV header", hint=want)
+    seen: set[str] = set()
+    for n in names:
+        if n in seen:
+            raise DataError(f"{shown}:1: column {n} appears twice in the header")
+        seen.add(n)
+    return names
+
+
+def _quote(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def _ident(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _is_number(col: Column) -> bool:
+    return col.kind in ("float", "int")
+
+
+@dataclass
+class Rule:
+    """A check beyond the schema: ``bad`` is SQL over the typed columns, true on a bad row."""
+
+    bad: str
+    message: str
+
+
+def schema_rules(schema: FrameSchema, present: set[str]) -> list[Rule]:
+    """The value rules of ``schema`` (see naion.frames) as SQL, for the columns present."""
+    lo, hi = FIRST_DATE.isoformat(), last_date().isoformat()
+    rules: list[Rule] = []
+    for col in schema.columns:
+        c = _ident(col.name)
+        if col.name in present:
+            if col.kind == "date":
+                raw = _ident(col.name + "__text")
+                rules.append(
+                    Rule(
+                        f"{raw} IS NOT NULL AND {c} IS NULL",
+                        f"column {col.name} is not a date (YYYY-MM-DD)",
+                    )
+                )
+                rules.append(
+                    Rule(
+                        f"{c} < DATE '{lo}' OR {c} > DATE '{hi}'",
+                        f"column {col.name} is outside {lo}..{hi}",
+                    )
+                )
+            elif _is_number(col):
+                raw = _ident(col.name + "__text")
+                rules.append(
+                    Rule(f"{raw} IS NOT NULL AND {c} IS NULL", f"column {col.name} is not a number")
+                )
+                rules.append(
+                    Rule(f"NOT isfinite({c})", f"column {col.name} is not a finite number")
+                )
+                if col.kind == "int":
+                    rules.append(
+                        Rule(f"{c} <> trunc({c})", f"column {col.name} is not a whole number")
+                    )
+                if col.positive:
+                    rules.append(Rule(f"{c} <= 0", f"column {col.name} is not positive"))
+                if col.nonneg:
+                    rules.append(Rule(f"{c} < 0", f"column {col.name} is negative"))
+                if col.lo is not None:
+                    rules.append(
+                        Rule(f"{c} < {col.lo!r}", f"column {col.name} is below {col.lo:g}")
+                    )
+                if col.hi is not None:
+                    rules.append(
+                        Rule(f"{c} > {col.hi!r}", f"column {col.name} is above {col.hi:g}")
+                    )
+            elif col.choices:
+                words = ", ".join(_quote(w) for w in col.choices)
+                rules.append(
+                    Rule(
+                        f"lower({c}) NOT IN ({words})",
+                        f"column {col.name} is not one of {', '.join(col.choices)}",
+                    )
+                )
+        if not col.nullable:
+            rules.append(Rule(f"{c} IS NULL", f"column {col.name} is empty"))
+    names = {c.name for c in schema.columns}
+    if {"high", "low"} <= names:
+        rules.append(Rule("high < low", "high is below low"))
+    return rules
+
+
+def _interrupt_or(exc: BaseException) -> BaseException:
+    """DuckDB reports Ctrl-C as RuntimeError('Query interrupted'): make it KeyboardInterrupt."""
+    if isinstance(exc, RuntimeError) and "interrupt" in str(exc).lower():
+        return KeyboardInterrupt()
+    return exc
+
+
+class Scanner:
+    """An in-memory DuckDB that reads, types and checks import CSVs."""
+
+    def __init__(self) -> None:
+        import duckdb
+
+        self.con: duckdb.DuckDBPyConnection = duckdb.connect()
+        self.con.execute(_DATE_MACRO)
+        self._n = 0
+
+    def close(self) -> None:
+        self.con.close()
+
+    # -- plumbing -----------------------------------------------------------------------
+    def sql(self, query: str, params: Sequence[Any] = ()) -> duckdb.DuckDBPyConnection:
+        try:
+            return self.con.execute(query, list(params))
+        except BaseException as exc:
+            raise _interrupt_or(exc) from None
+
+    def df(self, query: str, params: Sequence[Any] = ()) -> pd.DataFrame:
+        try:
+            return self.con.execute(query, list(params)).df()
+        except BaseException as exc:
+            raise _interrupt_or(exc) from None
+
+    def rows(self, query: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
+        return self.sql(query, params).fetchall()
+
+    def register(self, name: str, frame: pd.DataFrame) -> None:
+        self.con.register(f"{name}_v", frame)
+        self.sql(f"CREATE OR REPLACE TABLE {name} AS SELECT * FROM {name}_v")
+        self.con.unregister(f"{name}_v")
+
+    def _name(self, stem: str) -> str:
+        self._n += 1
+        return f"_{stem}_{self._n}"
+
+    # -- reading ------------------------------------------------------------------------
+    def load(
+        self, table: str, files: Sequence[CsvFile], schema: FrameSchema, rules: Sequence[Rule] = ()
+    ) -> int:
+        """Read ``files`` into ``table`` (``fi`` = index into ``files``) and check them.
+
+        Columns: ``fi``, every schema column (absent optional ones NULL, per-file values
+        from ``CsvFile.values``), each file value not in the schema, and ``<col>__text``
+        for dates and numbers (the text before typing). Raises DataError on the first bad
+        line of the first bad file. Returns the number of rows read.
+        """
+        import pandas as pd
+
+        consts = sorted({k for f in files for k in f.values})
+        for f in files:
+            missing = [
+                c.name
+                for c in schema.columns
+                if c.required and c.name not in f.header and c.name not in f.values
+            ]
+            if missing:
+                got = ", ".join(f.header)
+                raise DataError(f"{f.shown}: missing column(s) {', '.join(missing)} (got: {got})")
+        info = pd.DataFrame({"fi": range(len(files))})
+        for k in consts:
+            info[k] = [f.values.get(k) for f in files]
+        ftab = f"{table}__files"
+        self.register(ftab, info)
+        groups: dict[tuple[str, ...], list[int]] = {}
+        for i, f in enumerate(files):
+            groups.setdefault(f.header, []).append(i)
+        parts = []
+        for header, idx in groups.items():
+            parts.append(self._read_group(table, [files[i] for i in idx], idx, header, schema))
+        union = " UNION ALL BY NAME ".join(f"SELECT * FROM {p}" for p in parts)
+        present = {c.name for c in schema.columns if any(c.name in f.header for f in files)}
+        cols = []
+        for col in schema.columns:
+            c = _ident(col.name)
+            if col.name in present:
+                if col.name in consts:
+                    cols.append(f"coalesce(r.{c}, f.{c}) AS {c}")
+                else:
+                    cols.append(f"r.{c}")
+                if col.kind in ("date", "float", "int"):
+                    cols.append(f"r.{_ident(col.name + '__text')}")
+            elif col.name in consts:
+                cols.append(f"f.{c}")
+                if col.kind == "date":
+                    cols.append(f"f.{c}::VARCHAR AS {_ident(col.name + '__text')}")
+            else:
+                cols.append(f"NULL::{_duck_type(col)} AS {c}")
+        extra = [f"f.{_ident(k)}" for k in consts if k not in {c.name for c in schema.columns}]
+        select = ", ".join(["r.fi", *cols, *extra])
+        self.sql(
+            f"CREATE OR REPLACE TABLE {table} AS SELECT {select}"
+            f" FROM ({union}) r JOIN {ftab} f USING (fi)"
+        )
+        for p in parts:
+            self.sql(f"DROP TABLE {p}")
+        present |= set(consts)
+        self.check(
+            table,
+            files,
+            [*schema_rules(schema, present), *rules],
+            [_ident(k) for k in schema.key],
+            " and ".join(schema.key),
+        )
+        row = self.rows(f"SELECT count(*) FROM {table}")
+        return int(row[0][0]) if row else 0
+
+    def _read_group(
+        self,
+        table: str,
+        files: Sequence[CsvFile],
+        idx: Sequence[int],
+        header: tuple[str, ...],
+        schema: FrameSchema,
+    ) -> str:
+        import duckdb
+
+        kinds = {c.name: c for c in schema.columns}
+        types = {
+            h: ("DOUBLE" if h in kinds and _is_number(kinds[h]) else "VARCHAR") for h in header
+        }
+        name = self._name("raw")
+        rej, scan = f"{name}_rej", f"{name}_scan"
+        paths = "[" + ", ".join(_quote(str(f.path)) for f in files) + "]"
+        columns = "{" + ", ".join(f"{_quote(h)}: '{t}'" for h, t in types.items()) + "}"
+        nulls = "[" + ", ".join(_quote(v) for v in NO_VALUE) + "]"
+        offsets = (
+            "CASE file_index " + " ".join(f"WHEN {j} THEN {i}" for j, i in enumerate(idx)) + " END"
+        )
+        selected = []
+        for h in header:
+            if h not in kinds:
+                continue
+            col, c = kinds[h], _ident(h)
+            if col.kind == "date":
+                selected.append(f"naion_date(trim({c})) AS {c}")
+                selected.append(f"trim({c}) AS {_ident(h + '__text')}")
+            elif _is_number(col):
+                selected.append(c)
+                selected.append(f"NULL::VARCHAR AS {_ident(h + '__text')}")
+            else:
+                selected.append(f"nullif(trim({c}), '') AS {c}")
+        query = (
+            f"CREATE OR REPLACE TABLE {name} AS SELECT {offsets} AS fi"
+            f"{''.join(', ' + s for s in selected)}"
+            f" FROM read_csv({paths}, header = true, auto_detect = false, delim = ',',"
+            f" quote = '\"', escape = '\"', columns = {columns}, nullstr = {nulls},"
+            f" store_rejects = true, rejects_table = '{rej}', rejects_scan = '{scan}')"
+        )
+        try:
+            self.sql(query)
+        except KeyboardInterrupt:
+            raise
+        except duckdb.Error as exc:
+            self._unreadable(files, header, schema, exc)
+        bad = self.rows(
+            f"SELECT s.file_path, e.line, e.error_type, e.column_name FROM {rej} e"
+            f" JOIN {scan} s USING (scan_id, file_id) ORDER BY e.file_id, e.line LIMIT 1"
+        )
+        self.sql(f"DROP TABLE IF EXISTS {rej}")
+        self.sql(f"DROP TABLE IF EXISTS {scan}")
+        if bad:
+            path, line, kind, column = bad[0]
+            shown = next((f.shown for f in files if str(f.path) == path), path)
+            what = "number"
+            if column in kinds and kinds[column].kind == "int":
+                what = "whole number"
+            text = _REJECTS.get(str(kind), "malformed CSV").format(col=column, what=what)
+            raise DataError(f"{shown}:{line}: {text}")
+        return name
+
+    def _unreadable(
+        self,
+        files: Sequence[CsvFile],
+        header: tuple[str, ...],
+        schema: FrameSchema,
+        exc: BaseException,
+    ) -> None:
+        """A read_csv call failed outright: find the file and say why, without its text."""
+        if len(files) > 1:
+            for f in files:  # the culprit raises again on its own
+                self._read_group("probe", [f], [0], header, schema)
+        shown = files[0].shown
+        text = str(exc).lower()
+        if any(w in text for w in ("gzip", "zlib", "inflate", "compress")):
+            raise DataError(
+                f"{shown}: not a readable gzip file (corrupt or cut short)", hint="export it again"
+            ) from None
+        if "unicode" in text or "utf" in text:
+            raise DataError(f"{shown}: not UTF-8 text", hint="save the file as UTF-8 CSV") from None
+        m = re.search(r"line:? (\d+)", text)
+        where = f":{m.group(1)}" if m else ""
+        raise DataError(f"{shown}{where}: malformed CSV", hint="export it again") from None
+
+    # -- checking -----------------------------------------------------------------------
+    def check(
+        self,
+        table: str,
+        files: Sequence[CsvFile],
+        rules: Sequence[Rule],
+        key: Sequence[str] = (),
+        key_names: str = "",
+    ) -> None:
+        """Raise DataError at the first line (of the first file) breaking a rule or the key.
+
+        ``key`` holds SQL expressions that must be unique within each file; ``key_names``
+        says what they are in the message ("date", "code and date").
+        """
+        bad_files = []
+        if rules:
+            any_bad = " OR ".join(f"coalesce(({r.bad}), false)" for r in rules)
+            row = self.rows(f"SELECT min(fi) FROM {table} WHERE {any_bad}")
+            if row and row[0][0] is not None:
+                bad_files.append(int(row[0][0]))
+        if key:
+            keys = ", ".join(key)
+            row = self.rows(
+                f"SELECT min(fi) FROM (SELECT fi FROM {table} GROUP BY fi, {keys}"
+                " HAVING count(*) > 1)"
+            )
+            if row and row[0][0] is not None:
+                bad_files.append(int(row[0][0]))
+        if not bad_files:
+            return
+        f = files[min(bad_files)]
+        line, message = self._first_bad_line(table, f, min(bad_files), rules, key, key_names)
+        raise DataError(f"{f.shown}:{line}: {message}" if line else f"{f.shown}: {message}")
+
+    def _first_bad_line(
+        self,
+        table: str,
+        f: CsvFile,
+        fi: int,
+        rules: Sequence[Rule],
+        key: Sequence[str],
+        key_names: str,
+    ) -> tuple[int | None, str]:
+        """Slow path: read one file with line numbers and run the same checks over it."""
+        slow = self._slow_table(table, f, fi)
+        found: list[tuple[int, str]] = []
+        if rules:
+            cases = " ".join(
+                f"WHEN coalesce(({r.bad}), false) THEN {_quote(r.message)}" for r in rules
+            )
+            any_bad = " OR ".join(f"coalesce(({r.bad}), false)" for r in rules)
+            row = self.rows(
+                f"SELECT ln, CASE {cases} END FROM {slow} WHERE {any_bad} ORDER BY ln LIMIT 1"
+            )
+            if row:
+                found.append((int(row[0][0]), str(row[0][1])))
+        if key:
+            keys = ", ".join(key)
+            row = self.rows(
+                f"SELECT ln, first FROM (SELECT ln, min(ln) OVER (PARTITION BY {keys}) AS first"
+                f" FROM {slow}) WHERE ln > first ORDER BY ln LIMIT 1"
+            )
+            if row:
+                what = key_names or "key"
+                found.append((int(row[0][0]), f"repeats the {what} of line {row[0][1]}"))
+        self.sql(f"DROP TABLE IF EXISTS {slow}")
+        if not found:
+            return None, "a value breaks the import rules"
+        return min(found)
+
+    def _slow_table(self, table: str, f: CsvFile, fi: int) -> str:
+        """``table``'s rows of file ``fi``, typed the same way, with each row's line number."""
+        import pandas as pd
+
+        lines, cells = [], []
+        with _open_text(f.path) as fh:
+            reader = csv.reader(fh)
+            next(reader, None)
+            for row in reader:
+                if not row or row == [""]:
+                    continue
+                lines.append(reader.line_num)
+                cells.append(row)
+        width = len(f.header)
+        data: dict[str, Any] = {"ln": lines}
+        for j, h in enumerate(f.header):
+            data[h] = [r[j] if j < len(r) else None for r in cells]
+        raw = self._name("slowraw")
+        self.register(raw, pd.DataFrame(data) if width else pd.DataFrame({"ln": lines}))
+        # the typed table's columns, rebuilt from text with the same expressions
+        cols = self.rows(
+            "SELECT column_name, data_type FROM information_schema.columns"
+            " WHERE table_name = ? ORDER BY ordinal_position",
+            [table],
+        )
+        nulls = ", ".join(_quote(v) for v in NO_VALUE)
+        exprs = []
+        for name, dtype in cols:
+            if name == "fi" or name.endswith("__text"):
+                continue
+            c = _ident(name)
+            if name in f.header:
+                text = f"CASE WHEN trim(r.{c}) IN ({nulls}) THEN NULL ELSE trim(r.{c}) END"
+                if dtype == "DATE":
+                    exprs.append(f"naion_date({text}) AS {c}")
+                    exprs.append(f"{text} AS {_ident(name + '__text')}")
+                elif dtype == "DOUBLE":
+                    exprs.append(f"try_cast({text} AS DOUBLE) AS {c}")
+                    exprs.append(f"{text} AS {_ident(name + '__text')}")
+                else:
+                    exprs.append(f"{text}::{dtype} AS {c}")
+            else:
+                exprs.append(f"t.{c}")
+                if f"{name}__text" in {n for n, _ in cols}:
+                    exprs.append(f"t.{_ident(name + '__text')}")
+        name = self._name("slow")
+        # per-file constants come from the typed table's first row of this file
+        self.sql(
+            f"CREATE OR REPLACE TABLE {name} AS SELECT r.ln, {', '.join(exprs)} FROM {raw} r,"
+            f" (SELECT * FROM {table} WHERE fi = ? LIMIT 1) t",
+            [fi],
+        )
+        self.sql(f"DROP TABLE {raw}")
+        return name
+
+
+def _duck_type(col: Column) -> str:
+    return {"date": "DATE", "float": "DOUBLE", "int": "DOUBLE", "str": "VARCHAR"}[col.kind]
+
+
+@contextmanager
+def scanner() -> Iterator[Scanner]:
+    s = Scanner()
+    try:
+        yield s
+    finally:
+        s.close()

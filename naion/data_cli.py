@@ -218,6 +218,8 @@ def sync_cmd(
         err.print(f"failed: {line}")
     for code in result.rebased:
         err.print(f"{code}: the vendor rebased its forward-adjusted prices; history replaced")
+    for note in result.notes:
+        err.print(f"note: {note}", markup=False)
     err.print(
         f"sync: {result.requests} requests, {result.rows} rows fetched, "
         f"{len(result.skipped)} series already up to date"
@@ -280,10 +282,11 @@ def sync_into(
     from naion import sync
     from naion.output import console
 
-    tasks, held = sync.plan(store, secs, start, end, valuation=valuation, eps=eps)
+    notes: list[str] = []
+    tasks, held = sync.plan(store, secs, start, end, valuation=valuation, eps=eps, notes=notes)
     names = {c: (m.name_zh, m.name_en) for c, m in reg.members.items()}
     if not tasks:
-        result = sync.SyncResult(skipped=held)
+        result = sync.SyncResult(skipped=held, notes=notes)
         return result
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
@@ -310,4 +313,5 @@ def sync_into(
     batch.add("securities", sync.security_rows(secs, names))
     result.written = store.write(batch)
     result.skipped = held
+    result.notes = notes
     return result

@@ -418,11 +418,14 @@ class Importer:
                 mapping[text] = None
         self._macros += 1
         name = f"canon_{self._macros}"
+        # column names no caller's table uses: a macro argument binds to the innermost scope
         self.scanner.register(
-            f"{name}_map", pd.DataFrame({"raw": list(mapping), "code": list(mapping.values())})
+            f"{name}_map",
+            pd.DataFrame({"m_raw__": list(mapping), "m_code__": list(mapping.values())}),
         )
         self.scanner.sql(
-            f"CREATE OR REPLACE MACRO {name}(c) AS (SELECT code FROM {name}_map WHERE raw = c)"
+            f"CREATE OR REPLACE MACRO {name}(c) AS"
+            f" (SELECT m_code__ FROM {name}_map WHERE m_raw__ = c)"
         )
         if any(v is None for v in mapping.values()):
             bad = Rule(f"{name}({column}) IS NULL", f"column {column} is not a security code")
@@ -496,8 +499,9 @@ class Importer:
             )
         bad = {k: v for k, v in verdicts.items() if v}
         if bad:
+            reasons = sorted(set(bad.values()))
             rows = pd.DataFrame(
-                [(*k, v) for k, v in bad.items()],
+                [(*k, reasons.index(v)) for k, v in bad.items()],
                 columns=["b_code", "b_market", "b_currency", "b_exchange", "b_why"],
             )
             self.scanner.register("t_sec_bad", rows)
@@ -505,10 +509,10 @@ class Importer:
                 Rule(
                     f"EXISTS (SELECT 1 FROM t_sec_bad WHERE b_code = {canon}(code)"
                     " AND b_market = upper(market) AND b_currency = upper(currency)"
-                    f" AND b_exchange IS NOT DISTINCT FROM upper(exchange) AND b_why = '{why}')",
+                    f" AND b_exchange IS NOT DISTINCT FROM upper(exchange) AND b_why = {i})",
                     why,
                 )
-                for why in sorted(set(bad.values()))
+                for i, why in enumerate(reasons)
             ]
             self.scanner.check("t_sec", csvs, rules)
         self.scanner.check(

@@ -771,6 +771,8 @@ class Store(Reader):
     def _write_coverage(con: duckdb.DuckDBPyConnection, batch: Batch, now: Any) -> None:
         import pandas as pd
 
+        for row in batch.coverage_resets:  # corrections first, then what the batch adds
+            con.execute("INSERT OR REPLACE INTO coverage VALUES (?, ?, ?, ?, ?, ?)", [*row, now])
         names = ["dataset", "key", "first_date", "last_date", "source"]
         frames = [f for f in batch.coverage_frames if len(f)]
         if batch.coverage:
@@ -795,11 +797,6 @@ class Store(Reader):
                 )
             finally:
                 con.unregister("stage_cov")
-        if batch.coverage_resets:
-            for row in batch.coverage_resets:
-                con.execute(
-                    "INSERT OR REPLACE INTO coverage VALUES (?, ?, ?, ?, ?, ?)", [*row, now]
-                )
 
     @staticmethod
     def _write_part(

@@ -193,10 +193,10 @@ def schema_rules(schema: FrameSchema, present: set[str]) -> list[Rule]:
 
 
 def _interrupt_or(exc: BaseException) -> BaseException:
-    """DuckDB reports Ctrl-C as RuntimeError('Query interrupted'): make it KeyboardInterrupt."""
-    if isinstance(exc, RuntimeError) and "interrupt" in str(exc).lower():
-        return KeyboardInterrupt()
-    return exc
+    """DuckDB's report of a Ctrl-C becomes KeyboardInterrupt (see naion.store.is_interrupt)."""
+    from naion.store import is_interrupt
+
+    return KeyboardInterrupt() if is_interrupt(exc) else exc
 
 
 class Scanner:

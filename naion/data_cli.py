@@ -55,7 +55,7 @@ def import_cmd(
     reg = registry()
     names_en = {c: m.name_en for c, m in reg.members.items() if m.name_en}
     err = console(stderr=True)
-    with _import_progress(err) as progress, open_store() as store:
+    with _interrupted(), _import_progress(err) as progress, open_store() as store:
         result = import_path(store, path, reg.canonical, names_en, force, progress)
     summary = _import_summary(result)
     if fmt == "table":
@@ -66,6 +66,18 @@ def import_cmd(
         err.print(f"skipped {note.path}: {note.note}", markup=False)
     for note in result.warnings:
         err.print(f"warning: {note.path}: {note.note}", markup=False)
+
+
+@contextmanager
+def _interrupted() -> Iterator[None]:
+    """Ctrl-C → typer's Abort, which naion.cli reports as one line "interrupted", exit 130
+    (typer itself turns a bare KeyboardInterrupt into a silent exit 130)."""
+    from typer.exceptions import Abort
+
+    try:
+        yield
+    except KeyboardInterrupt:
+        raise Abort() from None
 
 
 @contextmanager
@@ -202,7 +214,7 @@ def sync_cmd(
     check_window(first, last)
     secs = resolve_targets(reg, targets or [], segment)
     err = console(stderr=True)
-    with open_store() as store:
+    with _interrupted(), open_store() as store:
         result = sync_into(
             store,
             AkshareProvider(),

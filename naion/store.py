@@ -698,9 +698,8 @@ class Store(Reader):
     def _failed(self, exc: BaseException) -> BaseException:
         """What a failed transaction becomes: Ctrl-C → KeyboardInterrupt, a full disk →
         one StoreError line (after giving the space back), anything else unchanged."""
-        text = str(exc)
-        if isinstance(exc, RuntimeError) and "interrupt" in text.lower():
-            return KeyboardInterrupt()  # DuckDB's report of a Ctrl-C during a query
+        if is_interrupt(exc):
+            return KeyboardInterrupt()
         reason = _no_space(exc)
         if reason is None:
             return exc
@@ -716,11 +715,18 @@ class Store(Reader):
         )
 
     def _reclaim(self) -> bool:
-        """Shrink the store file after a rolled-back write (a checkpoint trims free blocks
-        at its end, but only when it has something to write)."""
+        """Shrink the store file after a rolled-back write that grew it.
+
+        A checkpoint trims free blocks at the file's end, but only on a fresh connection
+        (which knows the file's true length) and only when it has something to write."""
         import duckdb
 
         try:
+            self._con.close()
+        except duckdb.Error:
+            pass
+        try:
+            self._con = duckdb.connect(str(self.path))
             self._con.execute(
                 "INSERT OR REPLACE INTO meta VALUES ('reclaimed_at', ?)",
                 [dt.datetime.now(dt.UTC).isoformat(timespec="seconds")],
@@ -807,6 +813,7 @@ class Store(Reader):
         Values are compared without the source column: re-importing the same numbers from
         another file counts as unchanged (and leaves the row as it was).
         """
+        import duckdb
         import pandas as pd
 
         keys, values = _TABLES[part.table]
@@ -903,9 +910,24 @@ class Store(Reader):
             con.execute(f"DROP TABLE IF EXISTS {name}_f")
             con.execute(f"DROP TABLE IF EXISTS {name}_s")
         finally:
-            con.unregister(name)
-            if part.consts:
-                con.unregister(const)
+            for view in (name, const) if part.consts else (name,):
+                try:
+                    con.unregister(view)
+                except duckdb.Error:
+                    pass  # an aborted transaction refuses even this; the error above counts
+
+
+def is_interrupt(exc: BaseException) -> bool:
+    """Is ``exc`` a Ctrl-C? DuckDB reports one as RuntimeError('Query interrupted'), or, when
+    it lands while DuckDB runs Python code (a pandas scan), as an Error quoting it."""
+    if isinstance(exc, KeyboardInterrupt):
+        return True
+    if type(exc).__name__ == "InterruptException":
+        return True
+    text = str(exc)
+    if isinstance(exc, RuntimeError) and "interrupted" in text.lower():
+        return True
+    return "KeyboardInterrupt" in text and type(exc).__module__.startswith(("duckdb", "_duckdb"))
 
 
 def _sql_text(text: str) -> str:

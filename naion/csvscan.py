@@ -138,14 +138,9 @@ def schema_rules(schema: FrameSchema, present: set[str]) -> list[Rule]:
     for col in schema.columns:
         c = _ident(col.name)
         if col.name in present:
+            bad = _ident(col.name + "__bad")  # there was text, it did not parse
             if col.kind == "date":
-                raw = _ident(col.name + "__text")
-                rules.append(
-                    Rule(
-                        f"{raw} IS NOT NULL AND {c} IS NULL",
-                        f"column {col.name} is not a date (YYYY-MM-DD)",
-                    )
-                )
+                rules.append(Rule(bad, f"column {col.name} is not a date (YYYY-MM-DD)"))
                 rules.append(
                     Rule(
                         f"{c} < DATE '{lo}' OR {c} > DATE '{hi}'",
@@ -153,10 +148,7 @@ def schema_rules(schema: FrameSchema, present: set[str]) -> list[Rule]:
                     )
                 )
             elif _is_number(col):
-                raw = _ident(col.name + "__text")
-                rules.append(
-                    Rule(f"{raw} IS NOT NULL AND {c} IS NULL", f"column {col.name} is not a number")
-                )
+                rules.append(Rule(bad, f"column {col.name} is not a number"))
                 rules.append(
                     Rule(f"NOT isfinite({c})", f"column {col.name} is not a finite number")
                 )
@@ -208,14 +200,25 @@ class Scanner:
         self.con: duckdb.DuckDBPyConnection = duckdb.connect()
         self.con.execute(_DATE_MACRO)
         self._n = 0
+        # one transaction for the whole scan: DuckDB otherwise cleans up after every big
+        # statement at the start of a later one (0.5 s and more after the market panel)
+        self.con.execute("BEGIN")
 
     def close(self) -> None:
         self.con.close()
 
     # -- plumbing -----------------------------------------------------------------------
     def sql(self, query: str, params: Sequence[Any] = ()) -> duckdb.DuckDBPyConnection:
+        import duckdb
+
         try:
             return self.con.execute(query, list(params))
+        except duckdb.Error as exc:
+            # an error aborts the transaction: start another so the caller can still
+            # probe the files (what was read is gone, and the import stops anyway)
+            self.con.execute("ROLLBACK")
+            self.con.execute("BEGIN")
+            raise _interrupt_or(exc) from None
         except BaseException as exc:
             raise _interrupt_or(exc) from None
 
@@ -244,8 +247,8 @@ class Scanner:
         """Read ``files`` into ``table`` (``fi`` = index into ``files``) and check them.
 
         Columns: ``fi``, every schema column (absent optional ones NULL, per-file values
-        from ``CsvFile.values``), each file value not in the schema, and ``<col>__text``
-        for dates and numbers (the text before typing). Raises DataError on the first bad
+        from ``CsvFile.values``), each file value not in the schema, and ``<col>__bad``
+        for dates and numbers (text that did not parse). Raises DataError on the first bad
         line of the first bad file. Returns the number of rows read.
         """
         import pandas as pd
@@ -282,21 +285,20 @@ class Scanner:
                 else:
                     cols.append(f"r.{c}")
                 if col.kind in ("date", "float", "int"):
-                    cols.append(f"r.{_ident(col.name + '__text')}")
+                    cols.append(f"r.{_ident(col.name + '__bad')}")
             elif col.name in consts:
                 cols.append(f"f.{c}")
-                if col.kind == "date":
-                    cols.append(f"f.{c}::VARCHAR AS {_ident(col.name + '__text')}")
+                if col.kind in ("date", "float", "int"):
+                    cols.append(f"false AS {_ident(col.name + '__bad')}")
             else:
                 cols.append(f"NULL::{_duck_type(col)} AS {c}")
         extra = [f"f.{_ident(k)}" for k in consts if k not in {c.name for c in schema.columns}]
         select = ", ".join(["r.fi", *cols, *extra])
+        # a view: the rows stay in the group tables, read once more by each check and export
         self.sql(
-            f"CREATE OR REPLACE TABLE {table} AS SELECT {select}"
+            f"CREATE OR REPLACE VIEW {table} AS SELECT {select}"
             f" FROM ({union}) r JOIN {ftab} f USING (fi)"
         )
-        for p in parts:
-            self.sql(f"DROP TABLE {p}")
         present |= set(consts)
         self.check(
             table,
@@ -315,40 +317,54 @@ class Scanner:
         idx: Sequence[int],
         header: tuple[str, ...],
         schema: FrameSchema,
+        dates_as_text: bool = False,
     ) -> str:
+        """One read_csv call for files sharing a header; returns the table holding them.
+
+        Dates are first parsed by the CSV reader (strict ``%Y-%m-%d``, the fast path); if
+        one does not parse, the files are read again with dates as text, parsed by the
+        ``naion_date`` macro, which also takes ``YYYYMMDD`` and midnight timestamps.
+        """
         import duckdb
 
         kinds = {c.name: c for c in schema.columns}
-        types = {
-            h: ("DOUBLE" if h in kinds and _is_number(kinds[h]) else "VARCHAR") for h in header
-        }
+        dates = [h for h in header if h in kinds and kinds[h].kind == "date"]
+
+        def duck(h: str) -> str:
+            if h in kinds and _is_number(kinds[h]):
+                return "DOUBLE"
+            return "DATE" if h in dates and not dates_as_text else "VARCHAR"
+
         name = self._name("raw")
         rej, scan = f"{name}_rej", f"{name}_scan"
         paths = "[" + ", ".join(_quote(str(f.path)) for f in files) + "]"
-        columns = "{" + ", ".join(f"{_quote(h)}: '{t}'" for h, t in types.items()) + "}"
+        columns = "{" + ", ".join(f"{_quote(h)}: '{duck(h)}'" for h in header) + "}"
         nulls = "[" + ", ".join(_quote(v) for v in NO_VALUE) + "]"
         offsets = (
             "CASE file_index " + " ".join(f"WHEN {j} THEN {i}" for j, i in enumerate(idx)) + " END"
         )
-        selected = []
+        inner, outer = [f"{offsets} AS fi"], ["fi"]
         for h in header:
             if h not in kinds:
                 continue
-            col, c = kinds[h], _ident(h)
-            if col.kind == "date":
-                selected.append(f"naion_date(trim({c})) AS {c}")
-                selected.append(f"trim({c}) AS {_ident(h + '__text')}")
-            elif _is_number(col):
-                selected.append(c)
-                selected.append(f"NULL::VARCHAR AS {_ident(h + '__text')}")
+            col, c, bad = kinds[h], _ident(h), _ident(h + "__bad")
+            if col.kind == "date" and dates_as_text:
+                inner.append(f"trim({c}) AS {_ident(h + '__t')}")
+                outer.append(f"naion_date({_ident(h + '__t')}) AS {c}")
+                outer.append(f"({_ident(h + '__t')} IS NOT NULL AND {c} IS NULL) AS {bad}")
+            elif col.kind in ("date", "float", "int"):
+                inner.append(c)
+                outer.extend([c, f"false AS {bad}"])
             else:
-                selected.append(f"nullif(trim({c}), '') AS {c}")
+                inner.append(f"nullif(trim({c}), '') AS {c}")
+                outer.append(c)
+        date_format = "" if dates_as_text else ", dateformat = '%Y-%m-%d'"
         query = (
-            f"CREATE OR REPLACE TABLE {name} AS SELECT {offsets} AS fi"
-            f"{''.join(', ' + s for s in selected)}"
+            f"CREATE OR REPLACE TABLE {name} AS SELECT {', '.join(outer)} FROM ("
+            f"SELECT {', '.join(inner)}"
             f" FROM read_csv({paths}, header = true, auto_detect = false, delim = ',',"
-            f" quote = '\"', escape = '\"', columns = {columns}, nullstr = {nulls},"
-            f" store_rejects = true, rejects_table = '{rej}', rejects_scan = '{scan}')"
+            f" quote = '\"', escape = '\"', columns = {columns}, nullstr = {nulls}{date_format},"
+            f" store_rejects = true, rejects_table = '{rej}', rejects_scan = '{scan}'))"
         )
         try:
             self.sql(query)
@@ -356,14 +372,17 @@ class Scanner:
             raise
         except duckdb.Error as exc:
             self._unreadable(files, header, schema, exc)
-        bad = self.rows(
+        found = self.rows(
             f"SELECT s.file_path, e.line, e.error_type, e.column_name FROM {rej} e"
-            f" JOIN {scan} s USING (scan_id, file_id) ORDER BY e.file_id, e.line LIMIT 1"
+            f" JOIN {scan} s USING (scan_id, file_id) ORDER BY e.file_id, e.line"
         )
         self.sql(f"DROP TABLE IF EXISTS {rej}")
         self.sql(f"DROP TABLE IF EXISTS {scan}")
-        if bad:
-            path, line, kind, column = bad[0]
+        if found and not dates_as_text and any(k == "CAST" and c in dates for _, _, k, c in found):
+            self.sql(f"DROP TABLE {name}")
+            return self._read_group(table, files, idx, header, schema, dates_as_text=True)
+        if found:
+            path, line, kind, column = found[0]
             shown = next((f.shown for f in files if str(f.path) == path), path)
             what = "number"
             if column in kinds and kinds[column].kind == "int":
@@ -492,24 +511,23 @@ class Scanner:
         )
         nulls = ", ".join(_quote(v) for v in NO_VALUE)
         exprs = []
+        names = {n for n, _ in cols}
         for name, dtype in cols:
-            if name == "fi" or name.endswith("__text"):
+            if name == "fi" or name.endswith("__bad"):
                 continue
-            c = _ident(name)
+            c, bad = _ident(name), _ident(name + "__bad")
             if name in f.header:
                 text = f"CASE WHEN trim(r.{c}) IN ({nulls}) THEN NULL ELSE trim(r.{c}) END"
-                if dtype == "DATE":
-                    exprs.append(f"naion_date({text}) AS {c}")
-                    exprs.append(f"{text} AS {_ident(name + '__text')}")
-                elif dtype == "DOUBLE":
-                    exprs.append(f"try_cast({text} AS DOUBLE) AS {c}")
-                    exprs.append(f"{text} AS {_ident(name + '__text')}")
+                parse = {"DATE": f"naion_date({text})", "DOUBLE": f"try_cast({text} AS DOUBLE)"}
+                if dtype in parse:
+                    exprs.append(f"{parse[dtype]} AS {c}")
+                    exprs.append(f"({text} IS NOT NULL AND {parse[dtype]} IS NULL) AS {bad}")
                 else:
                     exprs.append(f"{text}::{dtype} AS {c}")
             else:
                 exprs.append(f"t.{c}")
-                if f"{name}__text" in {n for n, _ in cols}:
-                    exprs.append(f"t.{_ident(name + '__text')}")
+                if f"{name}__bad" in names:
+                    exprs.append(f"t.{bad}")
         name = self._name("slow")
         # per-file constants come from the typed table's first row of this file
         self.sql(

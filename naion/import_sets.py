@@ -277,7 +277,7 @@ class Eps(Dataset):
 class Market(Dataset):
     folder = "market"
     label = "market panel"
-    order = 80
+    order = 5  # first: into an empty store its rows all go in at once (the fast write)
 
     def key(self, imp: Importer, found: Found) -> str:
         day = date_in_name(found, required=False)
@@ -336,7 +336,7 @@ class ValuationMarket(Dataset):
 
     folder = "valuation_market"
     label = "valuation panel"
-    order = 60
+    order = 6
 
     def key(self, imp: Importer, found: Found) -> str:
         day = date_in_name(found, required=False)

@@ -418,15 +418,24 @@ class Importer:
                 mapping[text] = None
         self._macros += 1
         name = f"canon_{self._macros}"
-        # column names no caller's table uses: a macro argument binds to the innermost scope
-        self.scanner.register(
-            f"{name}_map",
-            pd.DataFrame({"m_raw__": list(mapping), "m_code__": list(mapping.values())}),
-        )
-        self.scanner.sql(
-            f"CREATE OR REPLACE MACRO {name}(c) AS"
-            f" (SELECT m_code__ FROM {name}_map WHERE m_raw__ = c)"
-        )
+        moved = {k: v for k, v in mapping.items() if k != v}
+        if len(moved) <= 200:  # the usual case: a few aliases and spellings, as a CASE
+            whens = " ".join(
+                f"WHEN {_sql_text(k)} THEN {'NULL' if v is None else _sql_text(v)}"
+                for k, v in moved.items()
+            )
+            body = f"CASE c {whens} ELSE c END" if moved else "c"
+            self.scanner.sql(f"CREATE OR REPLACE MACRO {name}(c) AS {body}")
+        else:
+            # column names no caller's table uses: a macro argument binds innermost
+            self.scanner.register(
+                f"{name}_map",
+                pd.DataFrame({"m_raw__": list(mapping), "m_code__": list(mapping.values())}),
+            )
+            self.scanner.sql(
+                f"CREATE OR REPLACE MACRO {name}(c) AS"
+                f" (SELECT m_code__ FROM {name}_map WHERE m_raw__ = c)"
+            )
         if any(v is None for v in mapping.values()):
             bad = Rule(f"{name}({column}) IS NULL", f"column {column} is not a security code")
             self.scanner.check(table, files, [bad])
@@ -559,6 +568,10 @@ class Importer:
             name = label or "panel securities"
             self.batch.add("securities", df, keep_existing=True, label=name, unique=True)
             self.add_rows(name, len(df))
+
+
+def _sql_text(text: str) -> str:
+    return "'" + str(text).replace("'", "''") + "'"
 
 
 def replace_key(schema: frames.FrameSchema) -> frames.FrameSchema:

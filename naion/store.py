@@ -851,6 +851,26 @@ class Store(Reader):
                     f" AS _ord FROM {src})) WHERE _rn = 1"
                 )
                 stage = f"{name}_s"
+            on = " AND ".join(f"t.{k} = s.{k}" for k in keys)
+            count = report.count(part.label or part.table)
+            stamp = part.table == "securities"
+            extra, extra_val = (", updated_at", ", ?") if stamp else ("", "")
+            params = [now] if stamp else []
+            col_list = ", ".join(cols)
+            overlap = _first(
+                con.execute(
+                    f"SELECT count(*) FROM {stage} s JOIN {part.table} t ON {on}"
+                ).fetchall()
+            )
+            if not overlap or not overlap[0]:  # every row is new (a first import)
+                n = con.execute(
+                    f"INSERT INTO {part.table} ({col_list}{extra})"
+                    f" SELECT {col_list}{extra_val} FROM {stage}",
+                    params,
+                ).fetchall()
+                count.new += int(n[0][0]) if n else 0
+                con.execute(f"DROP TABLE IF EXISTS {name}_s")
+                return
 
             def starts(prefixes: tuple[str, ...]) -> str:
                 tests = [f"starts_with(coalesce(t.source, ''), {_sql_text(p)})" for p in prefixes]
@@ -871,7 +891,6 @@ class Store(Reader):
                 if v != "source":
                     olds.append(f"t.{v} AS _old_{v}")
                     same.append(f"{v} IS NOT DISTINCT FROM _old_{v}")
-            on = " AND ".join(f"t.{k} = s.{k}" for k in keys)
             same_sql = " AND ".join(same) or "TRUE"
             con.execute(
                 f"CREATE OR REPLACE TEMP TABLE {name}_f AS SELECT *, {same_sql} AS _same FROM ("
@@ -887,14 +906,9 @@ class Store(Reader):
                 ).fetchall()
             )
             new, unchanged, changed = (int(x or 0) for x in row) if row else (0, 0, 0)
-            count = report.count(part.label or part.table)
             count.new += new
             count.changed += changed
             count.unchanged += unchanged
-            col_list = ", ".join(cols)
-            stamp = part.table == "securities"
-            extra, extra_val = (", updated_at", ", ?") if stamp else ("", "")
-            params = [now] if stamp else []
             if new:
                 con.execute(
                     f"INSERT INTO {part.table} ({col_list}{extra})"

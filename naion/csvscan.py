@@ -274,7 +274,9 @@ class Scanner:
         parts = []
         for header, idx in groups.items():
             parts.append(self._read_group(table, [files[i] for i in idx], idx, header, schema))
-        union = " UNION ALL BY NAME ".join(f"SELECT * FROM {p}" for p in parts)
+        # ri: the row's position in its group table = its order in the file (the CSV reader
+        # keeps insertion order), turned into a line number only when a check fails
+        union = " UNION ALL BY NAME ".join(f"SELECT *, rowid AS ri FROM {p}" for p in parts)
         present = {c.name for c in schema.columns if any(c.name in f.header for f in files)}
         cols = []
         for col in schema.columns:
@@ -293,7 +295,7 @@ class Scanner:
             else:
                 cols.append(f"NULL::{_duck_type(col)} AS {c}")
         extra = [f"f.{_ident(k)}" for k in consts if k not in {c.name for c in schema.columns}]
-        select = ", ".join(["r.fi", *cols, *extra])
+        select = ", ".join(["r.fi", "r.ri", *cols, *extra])
         # a view: the rows stay in the group tables, read once more by each check and export
         self.sql(
             f"CREATE OR REPLACE VIEW {table} AS SELECT {select}"
@@ -457,86 +459,59 @@ class Scanner:
         key: Sequence[str],
         key_names: str,
     ) -> tuple[int | None, str]:
-        """Slow path: read one file with line numbers and run the same checks over it."""
-        slow = self._slow_table(table, f, fi)
-        found: list[tuple[int, str]] = []
+        """The first bad row of one file, by its position; then its line, counted in the file."""
+        found: list[tuple[int, str, int | None]] = []  # (row position, message, earlier row)
         if rules:
             cases = " ".join(
                 f"WHEN coalesce(({r.bad}), false) THEN {_quote(r.message)}" for r in rules
             )
             any_bad = " OR ".join(f"coalesce(({r.bad}), false)" for r in rules)
             row = self.rows(
-                f"SELECT ln, CASE {cases} END FROM {slow} WHERE {any_bad} ORDER BY ln LIMIT 1"
+                f"SELECT ri, CASE {cases} END FROM {table} WHERE fi = ? AND ({any_bad})"
+                " ORDER BY ri LIMIT 1",
+                [fi],
             )
             if row:
-                found.append((int(row[0][0]), str(row[0][1])))
+                found.append((int(row[0][0]), str(row[0][1]), None))
         if key:
             keys = ", ".join(key)
             row = self.rows(
-                f"SELECT ln, first FROM (SELECT ln, min(ln) OVER (PARTITION BY {keys}) AS first"
-                f" FROM {slow}) WHERE ln > first ORDER BY ln LIMIT 1"
+                f"SELECT ri, first FROM (SELECT ri, min(ri) OVER (PARTITION BY {keys}) AS first"
+                f" FROM {table} WHERE fi = ?) WHERE ri > first ORDER BY ri LIMIT 1",
+                [fi],
             )
             if row:
                 what = key_names or "key"
-                found.append((int(row[0][0]), f"repeats the {what} of line {row[0][1]}"))
-        self.sql(f"DROP TABLE IF EXISTS {slow}")
+                found.append((int(row[0][0]), f"repeats the {what} of line {{first}}", row[0][1]))
         if not found:
             return None, "a value breaks the import rules"
-        return min(found)
+        ri, message, first = min(found, key=lambda x: x[0])
+        start = self.rows(f"SELECT min(ri) FROM {table} WHERE fi = ?", [fi])[0][0]
+        wanted = [ri - start] + ([first - start] if first is not None else [])
+        lines = _lines_of(f.path, wanted)
+        if first is not None:
+            message = message.format(first=lines.get(first - start, "?"))
+        return lines.get(ri - start), message
 
-    def _slow_table(self, table: str, f: CsvFile, fi: int) -> str:
-        """``table``'s rows of file ``fi``, typed the same way, with each row's line number."""
-        import pandas as pd
 
-        lines, cells = [], []
-        with _open_text(f.path) as fh:
-            reader = csv.reader(fh)
-            next(reader, None)
-            for row in reader:
-                if not row or row == [""]:
-                    continue
-                lines.append(reader.line_num)
-                cells.append(row)
-        width = len(f.header)
-        data: dict[str, Any] = {"ln": lines}
-        for j, h in enumerate(f.header):
-            data[h] = [r[j] if j < len(r) else None for r in cells]
-        raw = self._name("slowraw")
-        self.register(raw, pd.DataFrame(data) if width else pd.DataFrame({"ln": lines}))
-        # the typed table's columns, rebuilt from text with the same expressions
-        cols = self.rows(
-            "SELECT column_name, data_type FROM information_schema.columns"
-            " WHERE table_name = ? ORDER BY ordinal_position",
-            [table],
-        )
-        nulls = ", ".join(_quote(v) for v in NO_VALUE)
-        exprs = []
-        names = {n for n, _ in cols}
-        for name, dtype in cols:
-            if name == "fi" or name.endswith("__bad"):
+def _lines_of(path: Path, positions: Sequence[int]) -> dict[int, int]:
+    """Line numbers of the data rows at ``positions`` (0 = the first row after the header),
+    counting blank lines and newlines inside quoted cells as the CSV reader does."""
+    want, out = set(positions), {}
+    with _open_text(path) as fh:
+        reader = csv.reader(fh)
+        next(reader, None)
+        pos, before = 0, reader.line_num
+        for row in reader:
+            start, before = before + 1, reader.line_num  # a row may span lines
+            if not row:
                 continue
-            c, bad = _ident(name), _ident(name + "__bad")
-            if name in f.header:
-                text = f"CASE WHEN trim(r.{c}) IN ({nulls}) THEN NULL ELSE trim(r.{c}) END"
-                parse = {"DATE": f"naion_date({text})", "DOUBLE": f"try_cast({text} AS DOUBLE)"}
-                if dtype in parse:
-                    exprs.append(f"{parse[dtype]} AS {c}")
-                    exprs.append(f"({text} IS NOT NULL AND {parse[dtype]} IS NULL) AS {bad}")
-                else:
-                    exprs.append(f"{text}::{dtype} AS {c}")
-            else:
-                exprs.append(f"t.{c}")
-                if f"{name}__bad" in names:
-                    exprs.append(f"t.{bad}")
-        name = self._name("slow")
-        # per-file constants come from the typed table's first row of this file
-        self.sql(
-            f"CREATE OR REPLACE TABLE {name} AS SELECT r.ln, {', '.join(exprs)} FROM {raw} r,"
-            f" (SELECT * FROM {table} WHERE fi = ? LIMIT 1) t",
-            [fi],
-        )
-        self.sql(f"DROP TABLE {raw}")
-        return name
+            if pos in want:
+                out[pos] = start
+                if len(out) == len(want):
+                    break
+            pos += 1
+    return out
 
 
 def _duck_type(col: Column) -> str:

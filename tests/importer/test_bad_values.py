@@ -250,3 +250,37 @@ def test_line_numbers_count_blank_lines_and_quoted_newlines(
     code, _, err = cli_import(root, capsys)
     assert code == 2
     assert "securities.csv:5: column currency" in err
+
+
+def test_bad_row_deep_in_a_big_panel_is_named_by_its_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    rows = [
+        f"2022-11-{1 + i // 2000:02d},{600000 + i % 2000:06d}.SH,10.5,7\n" for i in range(40000)
+    ]
+    rows[31234] = rows[31234].replace(",10.5,", ",-10.5,")
+    root = folder(tmp_path / "exports")
+    (root / "market").mkdir()
+    with gzip.open(root / "market" / "panel.csv.gz", "wt", encoding="utf-8") as fh:
+        fh.write("date,code,close,amount\n\n\n" + "".join(rows))
+    code, _, err = cli_import(root, capsys)
+    assert code == 2
+    # two blank lines after the header: row 31234 (0-based) is on line 1 + 2 + 31235
+    assert err.strip() == (
+        f"naion: error: {root}/market/panel.csv.gz:31238: column close is not positive"
+    )
+
+
+def test_renumbered_codes_colliding_in_a_panel(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    text = (
+        "date,code,close,amount\n"
+        "2022-11-22,835185.BJ,47.31,1\n"
+        '2022-11-22,000001.SZ,"11.82",1\n'
+        "2022-11-22,920185.BJ,47.31,1\n"
+    )
+    root = folder(tmp_path / "exports", {"market/panel.csv": text})
+    code, _, err = cli_import(root, capsys)
+    assert code == 2
+    assert err.strip().endswith("market/panel.csv:4: repeats the code and date of line 2")

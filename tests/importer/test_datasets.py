@@ -180,3 +180,22 @@ def test_single_market_snapshot_without_date_column(tmp_path: Path, store: Store
     do_import(store, root)
     bars = store.bars(["000001.SZ"], "none")
     assert bars["date"].astype(str).tolist() == ["2022-11-22"] and bars["close"].tolist() == [11.82]
+
+
+def test_compact_and_midnight_dates_are_read(tmp_path: Path, store: Store) -> None:
+    root = folder(
+        tmp_path / "exports",
+        {
+            "fx/USDCNY.csv": (
+                "date,rate\n20221121,7.1376\n2022-11-22 00:00:00,7.1642\n2022-11-23,7.15\n"
+            )
+        },
+    )
+    do_import(store, root)
+    got = store.fx("USDCNY")
+    assert [d.strftime("%Y-%m-%d") for d in got.index] == [
+        "2022-11-21",
+        "2022-11-22",
+        "2022-11-23",
+    ]
+    assert got.tolist() == [7.1376, 7.1642, 7.15]

@@ -68,6 +68,19 @@ def date_in_name(found: Found, required: bool) -> dt.date | None:
     return day
 
 
+def by_code(f: Found) -> dict[str, Any]:
+    """Per-file columns of a per-code file; ``current``: named by the code in use (its rows
+    win over a file of the same listing under an old code)."""
+    return {"code": f.key, "source": f.source, "current": f.stem.upper() == f.key}
+
+
+def one_file_per_key(files: list[Found]) -> bool:
+    """No two files name the same key (two codes of one renumbered listing do: then the
+    store keeps one row per date, the later file's)."""
+    keys = [f.key for f in files]
+    return all(keys) and len(set(keys)) == len(keys)
+
+
 class Dataset:
     """One folder of the import layout."""
 
@@ -92,7 +105,8 @@ class _Bars(Dataset):
     schema: ClassVar[frames.FrameSchema] = frames.PRICE_FILE
 
     def _load(self, imp: Importer, files: list[Found], rules: list[Rule]) -> list[CsvFile]:
-        csvs = imp.csv_files(files, self.schema, lambda f: {"code": f.key, "source": f.source})
+        self._files = files
+        csvs = imp.csv_files(files, self.schema, by_code)
         imp.scanner.load(self.table, csvs, self.schema, rules)
         counts = imp.rows_per_file(self.table, len(files))
         for f, n in zip(files, counts, strict=True):
@@ -114,10 +128,12 @@ class _Bars(Dataset):
         else:
             cols = "open, high, low, close, volume, amount"
         frame = imp.scanner.df(
-            f"SELECT code, date, {cols}, source FROM {self.table} WHERE {where} ORDER BY fi, date"
+            f"SELECT code, date, {cols}, source FROM {self.table} WHERE {where}"
+            " ORDER BY current, fi, date"
         )
         label = part.pop("label", f"bars:{adjust}")
-        imp.batch.add("bars", frame, label=label, adjust=adjust, unique=True, **part)
+        unique = one_file_per_key(self._files)
+        imp.batch.add("bars", frame, label=label, adjust=adjust, unique=unique, **part)
         imp.add_rows(label, len(frame))
         imp.batch.cover_frame(
             imp.scanner.df(
@@ -201,7 +217,7 @@ class Fx(Dataset):
         for f, n in zip(files, imp.rows_per_file("t_fx", len(files)), strict=True):
             imp.record(f, n)
         frame = imp.scanner.df("SELECT pair, date, rate, source FROM t_fx ORDER BY fi, date")
-        imp.batch.add("fx", frame, label="fx", unique=True)
+        imp.batch.add("fx", frame, label="fx", unique=one_file_per_key(files))
         imp.add_rows("fx", len(frame))
         imp.batch.cover_frame(
             imp.scanner.df(
@@ -218,16 +234,16 @@ class Valuation(Dataset):
 
     def read(self, imp: Importer, files: list[Found]) -> None:
         schema = frames.VALUATION
-        csvs = imp.csv_files(files, schema, lambda f: {"code": f.key, "source": f.source})
+        csvs = imp.csv_files(files, schema, by_code)
         imp.scanner.load("t_val", csvs, schema)
         for f, n in zip(files, imp.rows_per_file("t_val", len(files)), strict=True):
             imp.record(f, n)
             imp.implied(f.key, f)
         frame = imp.scanner.df(
             "SELECT code, date, pe_ttm, pb, ps_ttm, total_mv, total_share, pe_static, peg,"
-            " source FROM t_val ORDER BY fi, date"
+            " source FROM t_val ORDER BY current, fi, date"
         )
-        imp.batch.add("valuation", frame, label="valuation", unique=True)
+        imp.batch.add("valuation", frame, label="valuation", unique=one_file_per_key(files))
         imp.add_rows("valuation", len(frame))
         imp.batch.cover_frame(
             imp.scanner.df(
@@ -269,7 +285,7 @@ class Eps(Dataset):
             " AS fiscal_year, lower(kind) AS kind, eps, CAST(analysts AS INTEGER) AS analysts,"
             " source FROM t_eps ORDER BY fi"
         )
-        imp.batch.add("eps", frame, label="eps", unique=True)
+        imp.batch.add("eps", frame, label="eps", unique=one_file_per_key(files))
         imp.add_rows("eps", len(frame))
 
 
@@ -365,7 +381,12 @@ class ValuationMarket(Dataset):
         # an earlier panel's row
         own = ("import:valuation_market/",)
         imp.batch.add(
-            "valuation", frame, keep_existing=True, label=self.label, overwrites=own, unique=True
+            "valuation",
+            frame,
+            keep_existing=True,
+            label=self.label,
+            overwrites=own,
+            unique=one_file_per_key(files),
         )
         imp.add_rows(self.label, len(frame))
         # names and industries: the latest snapshot's, never blanking what another file states

@@ -92,7 +92,7 @@ SUMMARY_ORDER = (
     "commodities",
     "commodity series",
 )
-Progress = Callable[[str, int, int], None]  # (dataset label, files done, files in all)
+Progress = Callable[[str, int, int], None]  # (folder or "write", steps done, steps in all)
 
 
 @dataclass
@@ -361,11 +361,11 @@ class Importer:
             files = [f for f in todo if f.dataset is dataset]
             if not files:
                 continue
-            self._progress(dataset.label, 0, len(files))
+            self._progress(dataset.folder, 0, len(files))
             self.result.files[dataset.label] = self.result.files.get(dataset.label, 0)
             dataset.read(self, files)
             self.result.files[dataset.label] += len(files)
-            self._progress(dataset.label, len(files), len(files))
+            self._progress(dataset.folder, len(files), len(files))
 
     def _progress(self, label: str, done: int, total: int) -> None:
         if self.progress:

@@ -199,3 +199,33 @@ def test_compact_and_midnight_dates_are_read(tmp_path: Path, store: Store) -> No
         "2022-11-23",
     ]
     assert got.tolist() == [7.1376, 7.1642, 7.15]
+
+
+def test_files_of_both_codes_of_a_renumbered_listing_join(tmp_path: Path, store: Store) -> None:
+    old = "date,close\n2024-12-30,20.0\n2024-12-31,21.0\n"
+    new = "date,close\n2024-12-31,21.5\n2025-01-02,22.0\n"
+    root = folder(tmp_path / "exports", {"prices/835185.BJ.csv": old, "prices/920185.BJ.csv": new})
+    do_import(store, root)
+    bars = store.bars(["920185.BJ"], "none")
+    # one history; on the day both state, the file of the current code wins
+    assert bars["close"].tolist() == [20.0, 21.5, 22.0]
+    assert store.bars(["835185.BJ"], "none").empty
+
+
+def test_the_current_codes_file_wins_whatever_the_file_order(tmp_path: Path, store: Store) -> None:
+    from naion.importer import import_path
+    from tests.importer.planted import NAMES_EN, REG
+
+    def canonical(code: str) -> str:  # a listing renamed from ZZZZ to AAAA
+        c = REG.canonical(code)
+        return "AAAA" if c == "ZZZZ" else c
+
+    root = folder(
+        tmp_path / "exports",
+        {
+            "prices/AAAA.csv": "date,close\n2024-12-31,21.5\n",
+            "prices/ZZZZ.csv": "date,close\n2024-12-30,20.0\n2024-12-31,21.0\n",
+        },
+    )
+    import_path(store, root, canonical, NAMES_EN)
+    assert store.bars(["AAAA"], "none")["close"].tolist() == [20.0, 21.5]

@@ -53,8 +53,8 @@ def test_progress_on_a_terminal_leaves_json_stdout_intact(
     assert code == 0
     assert {r["dataset"] for r in json.loads(out)} >= {"securities", "bars:none", "bars:qfq"}
     labels = {label for label, _, _ in steps}
-    assert {"securities", "bars:none", "write"} <= labels
-    assert ("bars:none", 1, 1) in steps  # the one price file, done
+    assert {"securities", "prices", "write"} <= labels
+    assert ("prices", 1, 1) in steps  # the one price file, done
     assert "import" in screen.getvalue()  # drawn on the (fake) terminal, not on stdout
 
 

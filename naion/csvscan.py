@@ -401,6 +401,14 @@ class Scanner:
         exc: BaseException,
     ) -> None:
         """A read_csv call failed outright: find the file and say why, without its text."""
+        from naion.store import no_space
+
+        reason = no_space(exc)
+        if reason is not None:  # DuckDB spilling to disk while reading, not the file
+            raise DataError(
+                f"out of disk space while reading {files[0].shown} ({reason})",
+                hint="free some disk space and run the import again",
+            ) from None
         if len(files) > 1:
             for f in files:  # the culprit raises again on its own
                 self._read_group("probe", [f], [0], header, schema)

@@ -125,10 +125,11 @@ class Found:
     """A file of the import folder, what it is about and what it meant when last imported."""
 
     dataset: Dataset | None  # None: securities.csv
-    path: Path  # resolved, inside the import folder
+    path: Path  # what to read: resolved, inside the import folder
     shown: str  # as the user sees it
     size: int
     mtime_ns: int
+    where: str = ""  # the file's place in the folder (links not resolved): its record key
     key: str = ""
     context: str = ""
     sha256: str = ""
@@ -237,23 +238,24 @@ class Importer:
             )
         found: list[Found] = []
         for entry, shown, st in self._entries(real, str(root)):
+            name = Path(shown).name  # a link's own name, not its target's
             if stat.S_ISDIR(st.st_mode):
-                if entry.name not in DATASETS:
+                if name not in DATASETS:
                     self.result.skipped.append(FileNote(shown + "/", "unknown folder"))
                     continue
-                dataset = DATASETS[entry.name]
+                dataset = DATASETS[name]
                 for sub, sub_shown, sub_st in self._entries(real, shown, entry):
                     if not stat.S_ISREG(sub_st.st_mode):
                         self.result.skipped.append(FileNote(sub_shown, "not a regular file"))
-                    elif not is_csv(Path(sub.name)):
+                    elif not is_csv(Path(sub_shown)):
                         self.result.skipped.append(FileNote(sub_shown, "not a .csv file"))
                     else:
                         found.append(self._found(dataset, sub, sub_shown, sub_st))
             elif not stat.S_ISREG(st.st_mode):
                 self.result.skipped.append(FileNote(shown, "not a regular file"))
-            elif entry.name == "securities.csv":
+            elif name == "securities.csv":
                 found.append(self._found(None, entry, shown, st))
-            elif entry.name == "commodities.csv":
+            elif name == "commodities.csv":
                 self._read_commodity_index(entry, shown)
             else:
                 self.result.skipped.append(FileNote(shown, "not part of the import layout"))
@@ -299,7 +301,12 @@ class Importer:
         return out
 
     def _found(self, dataset: Dataset | None, path: Path, shown: str, st: os.stat_result) -> Found:
-        return Found(dataset, path, shown, st.st_size, st.st_mtime_ns)
+        real_root = self.root.resolve()
+        try:
+            where = str(real_root / Path(shown).relative_to(self.root))
+        except ValueError:  # a single file named directly
+            where = str(path)
+        return Found(dataset, path, shown, st.st_size, st.st_mtime_ns, where)
 
     def _single(self, given: Path, real: Path) -> Found:
         st = os.stat(real)
@@ -343,7 +350,7 @@ class Importer:
                 f.context = f.dataset.context(self, f)
             f.context = f"{RULES_VERSION}|{f.context}"
             f.sha256 = _digest(f.path)
-            rec = held.get(str(f.path))
+            rec = held.get(f.where)
             if rec and rec.size == f.size and rec.sha256 == f.sha256 and rec.context == f.context:
                 n = self.result.unchanged_files
                 n[f.label] = n.get(f.label, 0) + 1
@@ -398,7 +405,7 @@ class Importer:
 
     def record(self, f: Found, rows: int) -> None:
         self.batch.record_file(
-            FileRecord(str(f.path), f.size, f.mtime_ns, f.sha256, f.context, rows)
+            FileRecord(f.where, f.size, f.mtime_ns, f.sha256, f.context, rows)
         )
 
     def add_rows(self, label: str, n: int) -> None:

@@ -700,7 +700,7 @@ class Store(Reader):
         one StoreError line (after giving the space back), anything else unchanged."""
         if is_interrupt(exc):
             return KeyboardInterrupt()
-        reason = _no_space(exc)
+        reason = no_space(exc)
         if reason is None:
             return exc
         reclaimed = self._reclaim()
@@ -956,7 +956,7 @@ _NO_SPACE_WORDS = {
 }
 
 
-def _no_space(exc: BaseException) -> str | None:
+def no_space(exc: BaseException) -> str | None:
     """The reason, if ``exc`` says the disk (or the file size limit) is full."""
     import errno
 

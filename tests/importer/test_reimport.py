@@ -140,3 +140,12 @@ def test_a_snapshot_keeps_the_open_high_low_an_earlier_panel_gave(tmp_path: Path
     bar = store.bars(["000001.SZ"], "none").iloc[0]
     assert (bar["open"], bar["high"], bar["low"], bar["close"]) == (11.9, 12.0, 11.7, 11.82)
     store.close()
+
+
+def test_a_file_imported_with_its_folder_is_known_when_named_alone(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    root = folder(tmp_path / "exports")
+    assert cli_import(root, capsys)[0] == 0
+    code, rows, _ = cli_import(root / "prices" / "300750.SZ.csv", capsys)
+    assert code == 0 and by_label(rows)["bars:none"]["unchanged files"] == 1

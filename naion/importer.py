@@ -259,6 +259,11 @@ class Importer:
                 self._read_commodity_index(entry, shown)
             else:
                 self.result.skipped.append(FileNote(shown, "not part of the import layout"))
+        named = {n for f in found if f.folder == "commodities" for n in (f.name, f.stem)}
+        for file in sorted(set(self.commodity_index) - named):
+            self.result.warnings.append(
+                FileNote(f"{root}/commodities.csv", f"names {file}, not in commodities/")
+            )
         if not found:
             raise InputError(
                 f"{root} holds no files in the import layout",
@@ -404,9 +409,7 @@ class Importer:
         return [int(counts.get(i, 0)) for i in range(n)]
 
     def record(self, f: Found, rows: int) -> None:
-        self.batch.record_file(
-            FileRecord(f.where, f.size, f.mtime_ns, f.sha256, f.context, rows)
-        )
+        self.batch.record_file(FileRecord(f.where, f.size, f.mtime_ns, f.sha256, f.context, rows))
 
     def add_rows(self, label: str, n: int) -> None:
         self.result.rows[label] = self.result.rows.get(label, 0) + n

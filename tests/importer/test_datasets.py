@@ -109,7 +109,11 @@ def test_commodities_index_names_a_users_own_series(tmp_path: Path, store: Store
             "commodities/copper.csv": "date,close\n2022-11-22,8200.5\n",
         },
     )
-    do_import(store, root)
+    write(root / "commodities.csv", (root / "commodities.csv").read_text() + "nickel.csv,ni,,,,\n")
+    result = do_import(store, root)
+    assert [(Path(n.path).name, n.note) for n in result.warnings] == [
+        ("commodities.csv", "names nickel.csv, not in commodities/")
+    ]
     row = store.commodity_series().set_index("series").loc["cu_lme_3m"]
     assert row[["name", "unit", "kind", "exchange"]].tolist() == [
         "LME copper 3-month",

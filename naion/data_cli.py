@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -11,7 +13,9 @@ if TYPE_CHECKING:
     import datetime as dt
 
     import pandas as pd
+    from rich.console import Console
 
+    from naion.importer import ImportResult
     from naion.providers.base import Provider, SecurityRef
     from naion.store import Store
     from universes.loader import Registry
@@ -34,9 +38,15 @@ def import_cmd(
         Path, typer.Argument(help="Folder of CSV exports (see README: import layout).")
     ],
     fmt: FormatOpt = "table",
+    force: Annotated[
+        bool,
+        typer.Option("--force", help="Read every file again, even those imported unchanged."),
+    ] = False,
 ) -> None:
     """Load CSV exports (securities.csv, prices/, prices_qfq/, indexes/, fx/, valuation/,
-    eps/, market/) into the store in one transaction. Re-importing changes nothing."""
+    valuation_market/, eps/, market/, commodities/) into the store in one transaction.
+    Files imported before and unchanged since are not read again; re-importing changes
+    nothing."""
     from naion.importer import import_path
     from naion.output import check_format, console, emit
     from naion.store import open_store
@@ -44,37 +54,84 @@ def import_cmd(
     fmt = check_format(fmt)
     reg = registry()
     names_en = {c: m.name_en for c, m in reg.members.items() if m.name_en}
-    with open_store() as store:
-        result = import_path(store, path, reg.canonical, names_en)
-    summary = _import_summary(result)
     err = console(stderr=True)
+    with _interrupted(), _import_progress(err) as progress, open_store() as store:
+        result = import_path(store, path, reg.canonical, names_en, force, progress)
+    summary = _import_summary(result)
     if fmt == "table":
         emit(summary, title=f"Imported {path} in {result.seconds:.1f} s")
     else:
         emit(summary, fmt)
     for note in result.skipped:
-        err.print(f"skipped {note.path}: {note.note}")
+        err.print(f"skipped {note.path}: {note.note}", markup=False)
     for note in result.warnings:
-        err.print(f"warning: {note.path}: {note.note}")
+        err.print(f"warning: {note.path}: {note.note}", markup=False)
 
 
-def _import_summary(result: object) -> pd.DataFrame:
+@contextmanager
+def _interrupted() -> Iterator[None]:
+    """Ctrl-C → typer's Abort, which naion.cli reports as one line "interrupted", exit 130
+    (typer itself turns a bare KeyboardInterrupt into a silent exit 130)."""
+    from typer.exceptions import Abort
+
+    try:
+        yield
+    except KeyboardInterrupt:
+        raise Abort() from None
+
+
+@contextmanager
+def _import_progress(err: Console) -> Iterator[Callable[[str, int, int], None] | None]:
+    """A progress bar per dataset on stderr, only when stderr is a terminal."""
+    if not err.is_terminal:
+        yield None
+        return
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TaskID,
+        TextColumn,
+        TimeElapsedColumn,
+    )
+
+    bars = Progress(
+        TextColumn("[bold]import[/] {task.description:<18}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=err,
+        transient=True,
+    )
+    tasks: dict[str, TaskID] = {}
+
+    def step(label: str, done: int, total: int) -> None:
+        if label not in tasks:
+            tasks[label] = bars.add_task(label, total=total)
+        bars.update(tasks[label], completed=done, total=total)
+
+    with bars:
+        yield step
+
+
+def _import_summary(result: ImportResult) -> pd.DataFrame:
     import pandas as pd
 
     rows = []
-    for label, files in result.files.items():  # type: ignore[attr-defined]
-        counts = result.written.tables.get(label)  # type: ignore[attr-defined]
+    for label in result.labels():
+        counts = result.written.tables.get(label)
         rows.append(
             {
                 "dataset": label,
-                "files": files,
-                "rows read": result.rows.get(label, 0),  # type: ignore[attr-defined]
+                "files": result.files.get(label),
+                "unchanged files": result.unchanged_files.get(label),
+                "rows read": result.rows.get(label, 0),
                 "new": counts.new if counts else 0,
                 "changed": counts.changed if counts else 0,
                 "unchanged": counts.unchanged if counts else 0,
             }
         )
-    return pd.DataFrame(rows)
+    return pd.DataFrame(rows).astype({"files": "Int64", "unchanged files": "Int64"})
 
 
 @app.command("status")
@@ -157,7 +214,7 @@ def sync_cmd(
     check_window(first, last)
     secs = resolve_targets(reg, targets or [], segment)
     err = console(stderr=True)
-    with open_store() as store:
+    with _interrupted(), open_store() as store:
         result = sync_into(
             store,
             AkshareProvider(),
@@ -173,6 +230,8 @@ def sync_cmd(
         err.print(f"failed: {line}")
     for code in result.rebased:
         err.print(f"{code}: the vendor rebased its forward-adjusted prices; history replaced")
+    for note in result.notes:
+        err.print(f"note: {note}", markup=False)
     err.print(
         f"sync: {result.requests} requests, {result.rows} rows fetched, "
         f"{len(result.skipped)} series already up to date"
@@ -235,10 +294,11 @@ def sync_into(
     from naion import sync
     from naion.output import console
 
-    tasks, held = sync.plan(store, secs, start, end, valuation=valuation, eps=eps)
+    notes: list[str] = []
+    tasks, held = sync.plan(store, secs, start, end, valuation=valuation, eps=eps, notes=notes)
     names = {c: (m.name_zh, m.name_en) for c, m in reg.members.items()}
     if not tasks:
-        result = sync.SyncResult(skipped=held)
+        result = sync.SyncResult(skipped=held, notes=notes)
         return result
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
@@ -265,4 +325,5 @@ def sync_into(
     batch.add("securities", sync.security_rows(secs, names))
     result.written = store.write(batch)
     result.skipped = held
+    result.notes = notes
     return result

@@ -4,13 +4,20 @@ Every frame a provider returns and every CSV the importer reads is checked again
 these schemas: required columns present, values of the right kind, dates that parse, no
 duplicate keys. A mismatch raises :class:`SchemaMismatch` carrying the offending row, so the
 caller can name the file and line (import) or the ticker and vendor function (provider).
+
+The value rules are the same for both (the importer runs them as SQL, see
+:mod:`naion.csvscan`): a date is ``YYYY-MM-DD`` (or ``YYYYMMDD``) between 1990-01-01 and
+one year after today; every number is finite; ``positive`` columns (prices, rates, market
+caps) are > 0; ``nonneg`` columns (volume, traded value) are >= 0; ``int`` columns hold whole
+numbers within ``lo``..``hi``; ``choices`` columns hold one of the listed words.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from naion.errors import DataError
 
@@ -21,6 +28,23 @@ Kind = Literal["date", "float", "int", "str"]
 
 # vendors mark "no value" (suspended day, no trade) with these; they read as empty
 NO_VALUE = ("", "-", "--")
+
+# no market data before this day is plausible (SSE opened 1990-12-19)
+FIRST_DATE = dt.date(1990, 1, 1)
+
+# ISO 4217 codes accepted for listings and FX pairs (naion converts CNY, HKD and USD)
+CURRENCIES = frozenset(
+    "CNY HKD USD EUR GBP JPY SGD TWD KRW AUD CAD CHF NZD SEK NOK DKK INR MYR THB IDR PHP".split()
+)
+
+
+def last_date(today: dt.date | None = None) -> dt.date:
+    """The latest date a row may carry: one year after ``today``."""
+    today = today or dt.date.today()
+    try:
+        return today.replace(year=today.year + 1)
+    except ValueError:  # 29 February
+        return today.replace(year=today.year + 1, day=28)
 
 
 class SchemaMismatch(DataError):
@@ -39,6 +63,10 @@ class Column:
     required: bool = True  # must the column exist?
     nullable: bool = True  # may a value be empty?
     positive: bool = False  # must non-empty values be > 0?
+    nonneg: bool = False  # must non-empty values be >= 0?
+    lo: float | None = None  # smallest allowed value (numbers)
+    hi: float | None = None  # largest allowed value (numbers)
+    choices: tuple[str, ...] = ()  # allowed words (str), compared in lower case
 
 
 @dataclass(frozen=True)
@@ -116,7 +144,12 @@ def _first_bad(mask: Iterable[bool]) -> int:
     return int(np.flatnonzero(np.asarray(mask))[0])
 
 
+# the date forms accepted: ISO, ISO at midnight (a spreadsheet's export), or YYYYMMDD
+DATE_PATTERN = r"^(\d{4}-\d{2}-\d{2})(?:[ T]00:00(?::00(?:\.0+)?)?)?$|^(\d{8})$"
+
+
 def _coerce(series: pd.Series, col: Column) -> pd.Series:
+    import numpy as np
     import pandas as pd
 
     s = series.reset_index(drop=True)
@@ -127,15 +160,11 @@ def _coerce(series: pd.Series, col: Column) -> pd.Series:
         if pd.api.types.is_datetime64_any_dtype(s.dtype):
             conv = s.dt.tz_localize(None) if getattr(s.dt, "tz", None) is not None else s
         else:
-            text = s.astype("str").str.strip().str.slice(0, 10)
-            conv = pd.to_datetime(text.where(~blank), format="%Y-%m-%d", errors="coerce")
-            if (conv.isna() & ~blank).any():
-                # vendors also send 20240102; accept it only if the whole column is so shaped
-                alt = pd.to_datetime(
-                    s.astype("str").str.strip().where(~blank), format="%Y%m%d", errors="coerce"
-                )
-                if not (alt.isna() & ~blank).any():
-                    conv = alt
+            text = s.astype("str").str.strip().where(~blank)
+            parts = text.str.extract(DATE_PATTERN)
+            iso = pd.to_datetime(parts[0], format="%Y-%m-%d", errors="coerce")
+            compact = pd.to_datetime(parts[1], format="%Y%m%d", errors="coerce")
+            conv = iso.fillna(compact)
         bad = conv.isna() & ~blank
         if bad.any():
             pos = _first_bad(bad)
@@ -145,13 +174,22 @@ def _coerce(series: pd.Series, col: Column) -> pd.Series:
                 column=col.name,
             )
         conv = conv.astype("datetime64[us]").dt.normalize()
+        lo, hi = pd.Timestamp(FIRST_DATE), pd.Timestamp(last_date())
+        out = conv.notna() & ((conv < lo) | (conv > hi))
+        if out.any():
+            pos = _first_bad(out)
+            raise SchemaMismatch(
+                f"column {col.name}: {_show(conv.iloc[pos])} is outside {FIRST_DATE}..{hi.date()}",
+                row=pos,
+                column=col.name,
+            )
     elif col.kind in ("float", "int"):
         conv = pd.to_numeric(s.where(~blank), errors="coerce")
-        bad = conv.isna() & ~blank
+        bad = (conv.isna() & ~blank) | (conv.notna() & ~np.isfinite(conv.astype("float64")))
         if bad.any():
             pos = _first_bad(bad)
             raise SchemaMismatch(
-                f"column {col.name}: {_show(s.iloc[pos])!r} is not a number",
+                f"column {col.name}: {_show(s.iloc[pos])!r} is not a finite number",
                 row=pos,
                 column=col.name,
             )
@@ -166,18 +204,34 @@ def _coerce(series: pd.Series, col: Column) -> pd.Series:
                     row=pos,
                     column=col.name,
                 )
-            conv = conv.astype("Int64")
-        if col.positive:
-            nonpos = conv.notna() & (conv <= 0)
-            if nonpos.any():
-                pos = _first_bad(nonpos)
+        for flag, test, what in (
+            (col.positive, lambda v: v <= 0, "is not positive"),
+            (col.nonneg, lambda v: v < 0, "is negative"),
+            (col.lo is not None, lambda v: v < col.lo, f"is below {col.lo:g}" if col.lo else ""),
+            (col.hi is not None, lambda v: v > col.hi, f"is above {col.hi:g}" if col.hi else ""),
+        ):
+            if not flag:
+                continue
+            wrong = conv.notna() & test(conv)
+            if wrong.any():
+                pos = _first_bad(wrong)
                 raise SchemaMismatch(
-                    f"column {col.name}: {_show(s.iloc[pos])} is not positive",
+                    f"column {col.name}: {_show(s.iloc[pos])} {what}", row=pos, column=col.name
+                )
+        if col.kind == "int":
+            conv = conv.astype("Int64")
+    else:
+        conv = s.astype("str").str.strip().where(~blank)
+        if col.choices:
+            wrong = conv.notna() & ~conv.str.lower().isin(col.choices)
+            if wrong.any():
+                pos = _first_bad(wrong)
+                raise SchemaMismatch(
+                    f"column {col.name}: {_show(s.iloc[pos])!r} is not one of "
+                    f"{', '.join(col.choices)}",
                     row=pos,
                     column=col.name,
                 )
-    else:
-        conv = s.astype("str").str.strip().where(~blank)
     if not col.nullable:
         empty = conv.isna()
         if empty.any():
@@ -186,20 +240,26 @@ def _coerce(series: pd.Series, col: Column) -> pd.Series:
     return conv
 
 
-def _f(name: str, **kw: bool) -> Column:
+def _f(name: str, **kw: Any) -> Column:
     return Column(name, "float", **kw)
 
+
+def _price(name: str, **kw: Any) -> Column:
+    return Column(name, "float", positive=True, **kw)
+
+
+_DATE = Column("date", "date", nullable=False)
 
 BARS = FrameSchema(
     "daily bars",
     (
-        Column("date", "date", nullable=False),
-        _f("open", required=False, positive=True),
-        _f("high", required=False, positive=True),
-        _f("low", required=False, positive=True),
-        _f("close", nullable=False, positive=True),
-        _f("volume", required=False),
-        _f("amount", required=False),
+        _DATE,
+        _price("open", required=False),
+        _price("high", required=False),
+        _price("low", required=False),
+        _price("close", nullable=False),
+        _f("volume", required=False, nonneg=True),
+        _f("amount", required=False, nonneg=True),
     ),
     key=("date",),
     sort_by=("date",),
@@ -207,7 +267,7 @@ BARS = FrameSchema(
 
 FX = FrameSchema(
     "fx rates",
-    (Column("date", "date", nullable=False), _f("rate", nullable=False, positive=True)),
+    (_DATE, _price("rate", nullable=False)),
     key=("date",),
     sort_by=("date",),
 )
@@ -215,8 +275,8 @@ FX = FrameSchema(
 VALUATION = FrameSchema(
     "valuation",
     (
-        Column("date", "date", nullable=False),
-        _f("pe_ttm"),
+        _DATE,
+        _f("pe_ttm"),  # negative in loss periods, kept as given
         _f("pb"),
         _f("ps_ttm"),
         _f("total_mv", positive=True),
@@ -228,14 +288,16 @@ VALUATION = FrameSchema(
     sort_by=("date",),
 )
 
+EPS_KINDS = ("actual", "estimate")
+
 EPS = FrameSchema(
     "earnings per share",
     (
         Column("code", "str", nullable=False),
-        Column("fiscal_year", "int", nullable=False),
-        Column("kind", "str", nullable=False),
+        Column("fiscal_year", "int", nullable=False, lo=1990, hi=2100),
+        Column("kind", "str", nullable=False, choices=EPS_KINDS),
         _f("eps", nullable=False),
-        Column("analysts", "int", required=False),
+        Column("analysts", "int", required=False, lo=0, hi=10_000),
     ),
     key=("code", "fiscal_year"),
     sort_by=("code", "fiscal_year"),
@@ -247,29 +309,89 @@ MEMBERS = FrameSchema(
     key=("code",),
 )
 
-CALENDAR = FrameSchema(
-    "trading calendar", (Column("date", "date", nullable=False),), key=("date",), sort_by=("date",)
-)
+CALENDAR = FrameSchema("trading calendar", (_DATE,), key=("date",), sort_by=("date",))
 
 MARKET_PANEL = FrameSchema(
     "market panel",
-    (BARS.columns[0], Column("code", "str", nullable=False), *BARS.columns[1:]),
+    (_DATE, Column("code", "str", nullable=False), *BARS.columns[1:]),
     key=("code", "date"),
 )
+
+# -- import files only (CSV) -------------------------------------------------------------
+
+PRICE_FILE = FrameSchema(
+    "price file",
+    (
+        _DATE,
+        _price("open", required=False),
+        _price("high", required=False),
+        _price("low", required=False),
+        _price("close", required=False),
+        _f("volume", required=False, nonneg=True),
+        _f("amount", required=False, nonneg=True),
+        _price("adj_close", required=False),
+    ),
+    key=("date",),
+)
+
+QFQ_FILE = FrameSchema("forward-adjusted price file", BARS.columns, key=("date",))
+
+VALUATION_PANEL = FrameSchema(
+    "valuation panel",
+    (
+        _DATE,  # or the date in the file name
+        Column("code", "str", nullable=False),
+        Column("name", "str", required=False),
+        Column("industry", "str", required=False),
+        *VALUATION.columns[1:],
+    ),
+    key=("code", "date"),
+)
+
+COMMODITY_FILE = FrameSchema(
+    "commodity series",
+    (
+        _DATE,
+        _price("open", required=False),
+        _price("high", required=False),
+        _price("low", required=False),
+        _price("close", required=False),
+        _price("price", required=False),  # a spot quote: date,price
+        _f("volume", required=False, nonneg=True),
+        Column("contract", "str", required=False),
+    ),
+    key=("date",),
+)
+
+MARKETS = ("a", "a-qfq", "hk", "us", "index")
 
 SECURITIES = FrameSchema(
     "securities",
     (
         Column("code", "str", nullable=False),
         Column("name", "str", required=False),
-        Column("market", "str", nullable=False),
+        Column("market", "str", nullable=False, choices=MARKETS),
         Column("exchange", "str", required=False),
         Column("currency", "str", nullable=False),
+        Column("industry", "str", required=False),
         Column("first_date", "date", required=False),
         Column("last_date", "date", required=False),
-        Column("rows", "int", required=False),
+        Column("rows", "int", required=False, lo=0),
         Column("source_id", "str", required=False),
         Column("adjustment", "str", required=False),
     ),
     key=("code", "market"),
+)
+
+COMMODITY_INDEX = FrameSchema(
+    "commodity index",
+    (
+        Column("file", "str", nullable=False),
+        Column("series", "str", required=False),
+        Column("name", "str", required=False),
+        Column("unit", "str", required=False),
+        Column("kind", "str", required=False, choices=("spot", "futures", "index")),
+        Column("exchange", "str", required=False),
+    ),
+    key=("file",),
 )

@@ -2,50 +2,97 @@
 
 The import folder layout (the layout of ``../shared/data/real``; every file optional)::
 
-    securities.csv          code,name,market,exchange,currency[,first_date,last_date,rows,...]
-                            market: A, HK, US, INDEX (A-QFQ rows describe prices_qfq files)
+    securities.csv          code,name,market,exchange,currency[,industry,first_date,last_date,
+                            rows,...]  market: A, HK, US, INDEX (A-QFQ rows describe
+                            prices_qfq files); market, currency and exchange must agree with
+                            the code's suffix (.SH SSE, .SZ SZSE, .BJ BSE, .HK HKEX; CNY/HKD/USD)
     prices/<CODE>.csv       date,open,high,low,close,volume[,amount][,adj_close]
                             unadjusted prices (US/HK: split-adjusted close), volume in shares,
                             amount = traded value in the listing currency; adj_close, where
                             given, becomes the forward-adjusted (qfq) close on dates that
-                            prices_qfq/ does not cover
+                            prices_qfq/ does not state
     prices_qfq/<CODE>.csv   date,open,high,low,close,volume        forward-adjusted prices
     indexes/<CODE>.csv      date,open,high,low,close,volume,amount,adj_close
                             close = price index; adj_close = total-return index (adjust=tr)
     fx/<PAIR>.csv           date,rate       e.g. USDCNY = CNY per 1 USD (close)
     valuation/<CODE>.csv    date,pe_ttm,pb,ps_ttm,total_mv[,total_share,pe_static,peg]
-                            total_mv in the listing currency (CNY, not 亿元)
+                            total_mv in the listing currency (CNY, not 亿元); a negative PE
+                            (loss period) is kept as given
+    valuation_market/*_<YYYY-MM-DD>.csv
+                            code,name,industry,pe_ttm,pb,ps_ttm,total_mv   whole-market
+                            valuation snapshot of that date; also names and industries
     eps/<YYYY-MM-DD>.csv    code,fiscal_year,kind,eps[,analysts]   kind = actual | estimate;
                             the file name is the date the snapshot was taken
     market/*.csv[.gz]       date,code,open,high,low,close[,volume],amount   whole-market panel
                             (a file named *_YYYY-MM-DD.csv may omit date: a one-day snapshot)
+    commodities/<NAME>.csv  date,price  or  date,open,high,low,close[,volume][,contract]
+    commodities.csv         file,series,name,unit,kind,exchange   (optional) what each
+                            commodities/ file is; without a row the series id is the file
+                            name (lithium_carbonate → li2co3, the word futures dropped),
+                            kind futures/spot from the name, unit CNY/t
 
-Dates are ISO ``YYYY-MM-DD``. Rows already held with equal values count as unchanged, so
-importing the same folder twice changes nothing. Per-code files take precedence over the
-whole-market panel on the same (code, date). A malformed file stops the import with its
-name and line; nothing is written.
+Dates are ``YYYY-MM-DD`` (or ``YYYYMMDD``) between 1990-01-01 and a year from today; prices,
+rates and market caps are finite and > 0; high >= low; volume and traded value >= 0.
+
+Rows already held with equal values count as unchanged, so importing the same folder twice
+changes nothing; a file whose bytes (and meaning) are recorded as imported is not read again
+(``imported_files``; ``force`` reads everything). An import only adds or updates what its
+files state: an empty cell never blanks a held name or exchange. Per-code files take
+precedence over the whole-market panels on the same (code, date); renumbered codes join
+(835185.BJ → 920185.BJ). A malformed file stops the import with its name and line, and
+nothing is written. Links leading out of the import folder are not followed, and messages
+never quote a file's content beyond its header names.
 """
 
 from __future__ import annotations
 
-import datetime as dt
-import re
-from collections.abc import Callable, Iterator
+import hashlib
+import os
+import stat
+import time
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from naion import frames
+from naion.csvscan import CsvFile, Rule, Scanner, read_header
 from naion.errors import DataError, InputError
-from naion.frames import FrameSchema, SchemaMismatch
-from naion.store import Batch, Store, WriteReport
+from naion.import_sets import (
+    DATASETS,
+    EXCHANGES,
+    Dataset,
+    SeriesInfo,
+    exchange_of,
+    is_csv,
+    series_from_name,
+    suffix_of,
+)
+from naion.store import Batch, FileRecord, Store, WriteReport
 
 if TYPE_CHECKING:
     import pandas as pd
 
-FOLDERS = ("prices", "prices_qfq", "indexes", "fx", "valuation", "eps", "market")
-_DATE_IN_NAME = re.compile(r"(\d{4}-\d{2}-\d{2})")
-_PAIR = re.compile(r"^[A-Z]{6}$")
+# bump when the reading rules change, so files imported under the old rules are read again
+RULES_VERSION = "3"
+ROOT_FILES = ("securities.csv", "commodities.csv")
+FOLDERS = tuple(DATASETS)
+
+SUMMARY_ORDER = (
+    "securities",
+    "bars:qfq",
+    "bars:none",
+    "bars:tr",
+    "fx",
+    "valuation",
+    "valuation panel",
+    "eps",
+    "market panel",
+    "panel securities",
+    "commodities",
+    "commodity series",
+)
+Progress = Callable[[str, int, int], None]  # (folder or "write", steps done, steps in all)
 
 
 @dataclass
@@ -59,375 +106,528 @@ class ImportResult:
     """What an import read, wrote and left aside."""
 
     files: dict[str, int] = field(default_factory=dict)  # dataset label → files read
+    unchanged_files: dict[str, int] = field(default_factory=dict)  # label → files not re-read
     rows: dict[str, int] = field(default_factory=dict)  # dataset label → rows read
     written: WriteReport = field(default_factory=WriteReport)
     skipped: list[FileNote] = field(default_factory=list)
     warnings: list[FileNote] = field(default_factory=list)
     seconds: float = 0.0
 
-    def add(self, label: str, rows: int) -> None:
-        self.files[label] = self.files.get(label, 0) + 1
-        self.rows[label] = self.rows.get(label, 0) + rows
+    def labels(self) -> list[str]:
+        """Every dataset label seen, in the layout's order."""
+        seen = set(self.files) | set(self.unchanged_files) | set(self.rows)
+        order = [*SUMMARY_ORDER, *sorted(seen - set(SUMMARY_ORDER))]
+        return [label for label in order if label in seen]
 
 
-def read_csv(path: Path, schema: FrameSchema, **fixed: str) -> pd.DataFrame:
-    """Read ``path`` as text and check it against ``schema``; errors name the file and line."""
-    import pandas as pd
+@dataclass
+class Found:
+    """A file of the import folder, what it is about and what it meant when last imported."""
 
-    try:
-        raw = pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[""], encoding="utf-8")
-    except UnicodeDecodeError:
-        raise DataError(f"{path}: not UTF-8 text", hint="save the file as UTF-8 CSV") from None
-    except pd.errors.EmptyDataError:
-        raise DataError(f"{path}: the file is empty", hint="remove it or export it again") from None
-    except pd.errors.ParserError as exc:
-        text = str(exc)
-        m = re.search(r"line (\d+)", text)
-        where = f":{m.group(1)}" if m else ""
-        detail = text.split("C error: ")[-1].strip()
-        raise DataError(f"{path}{where}: malformed CSV ({detail})") from None
-    except OSError as exc:
-        raise DataError(f"{path}: cannot read ({exc.strerror or exc})") from None
-    raw.columns = [str(c).strip().lower() for c in raw.columns]
-    for col, value in fixed.items():
-        if col not in raw.columns:
-            raw[col] = value
-    try:
-        return schema.validate(raw)
-    except SchemaMismatch as exc:
-        where = f":{exc.row + 2}" if exc.row is not None else ""
-        raise DataError(f"{path}{where}: {exc.message}") from None
+    dataset: Dataset | None  # None: securities.csv
+    path: Path  # what to read: resolved, inside the import folder
+    shown: str  # as the user sees it
+    size: int
+    mtime_ns: int
+    where: str = ""  # the file's place in the folder (links not resolved): its record key
+    key: str = ""
+    context: str = ""
+    sha256: str = ""
+    info: Any = None
+
+    @property
+    def name(self) -> str:
+        return Path(self.shown).name
+
+    @property
+    def stem(self) -> str:
+        name = self.name
+        for suffix in (".csv.gz", ".csv"):
+            if name.lower().endswith(suffix):
+                return name[: -len(suffix)]
+        return name
+
+    @property
+    def folder(self) -> str:
+        return self.dataset.folder if self.dataset else ""
+
+    @property
+    def source(self) -> str:
+        return f"import:{self.folder}/{self.name}" if self.folder else f"import:{self.name}"
+
+    @property
+    def label(self) -> str:
+        return self.dataset.label if self.dataset else "securities"
 
 
-def _csv_files(folder: Path) -> Iterator[Path]:
-    yield from sorted(p for p in folder.iterdir() if p.is_file())
-
-
-def _stem(path: Path) -> str:
-    name = path.name
-    for suffix in (".csv.gz", ".csv"):
-        if name.lower().endswith(suffix):
-            return name[: -len(suffix)]
-    return path.stem
-
-
-def _is_csv(path: Path) -> bool:
-    return path.name.lower().endswith((".csv", ".csv.gz"))
+def _digest(path: Path) -> str:
+    with path.open("rb") as fh:
+        return hashlib.file_digest(fh, "sha256").hexdigest()
 
 
 class Importer:
-    """Plans an import (parse + validate every file) and then writes it in one transaction."""
+    """Finds the files to read, reads and checks them, and writes them in one transaction."""
 
-    def __init__(self, root: Path, canonical: Callable[[str], str], names_en: dict[str, str]):
+    def __init__(
+        self,
+        store: Store,
+        root: Path,
+        canonical: Callable[[str], str],
+        names_en: dict[str, str],
+        force: bool = False,
+        progress: Progress | None = None,
+    ) -> None:
+        self.store = store
         self.root = root
         self.canonical = canonical
         self.names_en = names_en
+        self.force = force
+        self.progress = progress
         self.batch = Batch()
         self.result = ImportResult()
-        self.securities: dict[str, dict[str, object]] = {}
-        self.declared: dict[tuple[str, str], dict[str, object]] = {}  # (code, market) → row
-        self.qfq_dates: dict[str, pd.DatetimeIndex] = {}
-        self.panel_codes: dict[str, str] = {}  # code → source, for codes seen only in panels
+        self._scanner: Scanner | None = None
+        self.declared: dict[str, dict[str, Any]] = {}  # code → securities.csv row (not A-QFQ)
+        self.declared_rows: dict[tuple[str, str], int] = {}  # (code, market) → rows
+        self.implied_rows: dict[str, str] = {}  # code → source, from per-code files
+        self.panel_codes: dict[str, str] = {}  # code → source, from market panels
+        self.commodity_index: dict[str, SeriesInfo] = {}
+        self._macros = 0
 
-    # -- entry points ------------------------------------------------------------------
-    def plan(self) -> Batch:
+    @property
+    def scanner(self) -> Scanner:
+        if self._scanner is None:
+            self._scanner = Scanner()
+        return self._scanner
+
+    # -- entry point ---------------------------------------------------------------------
+    def run(self) -> ImportResult:
+        t0 = time.perf_counter()
+        try:
+            found = self._discover()
+            todo = self._plan(found)
+            if todo:
+                self._read(todo)
+                self._finish_securities()
+                total = len(self.batch.parts)
+                on_part = (lambda i, n: self.progress("write", i, n)) if self.progress else None
+                if self.progress:
+                    self.progress("write", 0, total)
+                self.result.written = self.store.write(self.batch, on_part=on_part)
+        finally:
+            if self._scanner is not None:
+                self._scanner.close()
+        self.result.seconds = time.perf_counter() - t0
+        return self.result
+
+    # -- finding files ---------------------------------------------------------------------
+    def _discover(self) -> list[Found]:
         root = self.root
-        if not root.exists():
+        if not root.exists() and not root.is_symlink():
             raise InputError(f"{root} does not exist", hint="give the folder of your CSV exports")
-        if root.is_file():
-            return self._plan_single_file(root)
-        sec = root / "securities.csv"
-        if sec.exists():
-            self._read_securities(sec)
-        found = False
-        for path in _csv_files(root):
-            if path.name != "securities.csv":
-                self.result.skipped.append(FileNote(str(path), "not part of the import layout"))
-        for sub in sorted(p for p in root.iterdir() if p.is_dir()):
-            if sub.name not in FOLDERS:
-                self.result.skipped.append(FileNote(str(sub) + "/", "unknown folder"))
-        # qfq first, so that prices/ adj_close only fills dates prices_qfq/ lacks
-        for folder in ("prices_qfq", "prices", "indexes", "fx", "valuation", "eps", "market"):
-            d = root / folder
-            if not d.is_dir():
-                continue
-            for path in _csv_files(d):
-                if not _is_csv(path):
-                    self.result.skipped.append(FileNote(str(path), "not a .csv file"))
+        try:
+            real = root.resolve(strict=True)
+            mode = os.stat(real).st_mode
+        except OSError as exc:
+            raise InputError(f"cannot open {root} ({exc.strerror or exc})") from None
+        if stat.S_ISREG(mode):
+            return [self._single(root, real)]
+        if not stat.S_ISDIR(mode):
+            raise InputError(
+                f"{root} is neither a folder nor a CSV file",
+                hint="give the folder of your CSV exports (see README: import layout)",
+            )
+        found: list[Found] = []
+        for entry, shown, st in self._entries(real, str(root)):
+            name = Path(shown).name  # a link's own name, not its target's
+            if stat.S_ISDIR(st.st_mode):
+                if name not in DATASETS:
+                    self.result.skipped.append(FileNote(shown + "/", "unknown folder"))
                     continue
-                found = True
-                self._read_file(folder, path)
-        if not found and not self.securities:
+                dataset = DATASETS[name]
+                for sub, sub_shown, sub_st in self._entries(real, shown, entry):
+                    if not stat.S_ISREG(sub_st.st_mode):
+                        self.result.skipped.append(FileNote(sub_shown, "not a regular file"))
+                    elif not is_csv(Path(sub_shown)):
+                        self.result.skipped.append(FileNote(sub_shown, "not a .csv file"))
+                    else:
+                        found.append(self._found(dataset, sub, sub_shown, sub_st))
+            elif not stat.S_ISREG(st.st_mode):
+                self.result.skipped.append(FileNote(shown, "not a regular file"))
+            elif name == "securities.csv":
+                found.append(self._found(None, entry, shown, st))
+            elif name == "commodities.csv":
+                self._read_commodity_index(entry, shown)
+            else:
+                self.result.skipped.append(FileNote(shown, "not part of the import layout"))
+        named = {n for f in found if f.folder == "commodities" for n in (f.name, f.stem)}
+        for file in sorted(set(self.commodity_index) - named):
+            self.result.warnings.append(
+                FileNote(f"{root}/commodities.csv", f"names {file}, not in commodities/")
+            )
+        if not found:
             raise InputError(
                 f"{root} holds no files in the import layout",
                 hint=f"expected securities.csv and folders {', '.join(FOLDERS)}",
             )
-        self._finish_securities()
-        return self.batch
+        return found
 
-    def _plan_single_file(self, path: Path) -> Batch:
-        folder = path.parent.name
-        if path.name == "securities.csv":
-            self._read_securities(path)
-        elif folder in FOLDERS and _is_csv(path):
-            self._read_file(folder, path)
-        else:
-            raise InputError(
-                f"cannot tell what {path} holds",
-                hint=f"import its folder, or keep it in a folder named one of {', '.join(FOLDERS)}",
+    def _entries(
+        self, real_root: Path, shown: str, folder: Path | None = None
+    ) -> list[tuple[Path, str, os.stat_result]]:
+        """Entries of a folder, sorted; links are followed only while they stay inside."""
+        where = folder or real_root
+        out = []
+        try:
+            names = sorted(os.listdir(where))
+        except OSError as exc:
+            raise InputError(f"cannot list {shown} ({exc.strerror or exc})") from None
+        for name in names:
+            path = where / name
+            show = f"{shown.rstrip('/')}/{name}"
+            if name.startswith("."):
+                self.result.skipped.append(FileNote(show, "hidden"))
+                continue
+            try:
+                target = path.resolve(strict=True)
+            except (OSError, RuntimeError):
+                self.result.skipped.append(FileNote(show, "a broken link"))
+                continue
+            if target != real_root and real_root not in target.parents:
+                self.result.skipped.append(
+                    FileNote(show, "a link to outside the import folder, not followed")
+                )
+                continue
+            try:
+                st = os.stat(target)
+            except OSError as exc:
+                self.result.skipped.append(FileNote(show, f"cannot read ({exc.strerror})"))
+                continue
+            out.append((target if path.is_symlink() else path, show, st))
+        return out
+
+    def _found(self, dataset: Dataset | None, path: Path, shown: str, st: os.stat_result) -> Found:
+        real_root = self.root.resolve()
+        try:
+            where = str(real_root / Path(shown).relative_to(self.root))
+        except ValueError:  # a single file named directly
+            where = str(path)
+        return Found(dataset, path, shown, st.st_size, st.st_mtime_ns, where)
+
+    def _single(self, given: Path, real: Path) -> Found:
+        st = os.stat(real)
+        if given.name == "securities.csv":
+            return self._found(None, real, str(given), st)
+        folder = given.parent.name
+        if folder in DATASETS and is_csv(given):
+            return self._found(DATASETS[folder], real, str(given), st)
+        raise InputError(
+            f"cannot tell what {given} holds",
+            hint=f"import its folder, or keep it in a folder named one of {', '.join(FOLDERS)}",
+        )
+
+    def _read_commodity_index(self, path: Path, shown: str) -> None:
+        schema = frames.COMMODITY_INDEX
+        csv_file = CsvFile(path, shown, read_header(path, shown, schema.names))
+        self.scanner.load("t_cidx", [csv_file], schema)
+        for file, series, name, unit, kind, exchange in self.scanner.rows(
+            "SELECT file, series, name, unit, lower(kind), exchange FROM t_cidx"
+        ):
+            stem = file[:-4] if file.lower().endswith(".csv") else file
+            d = series_from_name(stem)
+            self.commodity_index[file] = SeriesInfo(
+                series or d.series,
+                name or d.name,
+                unit or d.unit,
+                kind or d.kind,
+                exchange.upper() if exchange else d.exchange,
             )
-        self._finish_securities()
-        return self.batch
 
-    # -- files -------------------------------------------------------------------------
-    def _code(self, text: str, path: Path) -> str:
+    # -- deciding what to read -----------------------------------------------------------------
+    def _plan(self, found: list[Found]) -> list[Found]:
+        """Name every file's key and meaning; drop those recorded as imported unchanged."""
+        held = {} if self.force else self.store.imported_files()
+        todo = []
+        for f in found:
+            if f.dataset is None:
+                f.key, f.context = "securities", "securities"
+            else:
+                f.key = f.dataset.key(self, f)
+                f.context = f.dataset.context(self, f)
+            f.context = f"{RULES_VERSION}|{f.context}"
+            f.sha256 = _digest(f.path)
+            rec = held.get(f.where)
+            if rec and rec.size == f.size and rec.sha256 == f.sha256 and rec.context == f.context:
+                n = self.result.unchanged_files
+                n[f.label] = n.get(f.label, 0) + 1
+                continue
+            todo.append(f)
+        return todo
+
+    def _read(self, todo: list[Found]) -> None:
+        sec = [f for f in todo if f.dataset is None]
+        if sec:
+            self._progress("securities", 0, len(sec))
+            self._read_securities(sec)
+            self._progress("securities", len(sec), len(sec))
+        for dataset in DATASETS.values():
+            files = [f for f in todo if f.dataset is dataset]
+            if not files:
+                continue
+            self._progress(dataset.folder, 0, len(files))
+            self.result.files[dataset.label] = self.result.files.get(dataset.label, 0)
+            dataset.read(self, files)
+            self.result.files[dataset.label] += len(files)
+            self._progress(dataset.folder, len(files), len(files))
+
+    def _progress(self, label: str, done: int, total: int) -> None:
+        if self.progress:
+            self.progress(label, done, total)
+
+    # -- helpers for the dataset readers ---------------------------------------------------------
+    def code_of(self, text: str, found: Found) -> str:
         try:
             return self.canonical(text)
         except InputError:
-            raise DataError(f"{path}: {text!r} is not a security code") from None
-
-    def _read_securities(self, path: Path) -> None:
-        df = read_csv(path, frames.SECURITIES)
-        for i, row in enumerate(df.itertuples(index=False)):
-            code = self._code(str(row.code), path)
-            market = str(row.market).upper()
-            if market not in ("A", "A-QFQ", "HK", "US", "INDEX"):
-                raise DataError(
-                    f"{path}:{i + 2}: market {row.market!r} is not one of A, A-QFQ, HK, US, INDEX"
-                )
-            self.declared[(code, market)] = row._asdict()
-            if market == "A-QFQ":
-                continue
-            self.securities[code] = {
-                "code": code,
-                "name": row.name if isinstance(row.name, str) else None,
-                "market": market,
-                "exchange": row.exchange if isinstance(row.exchange, str) else None,
-                "currency": str(row.currency).upper(),
-                "source": f"import:{path.name}",
-            }
-
-    def _ensure_security(self, code: str, market: str, path: Path) -> None:
-        if code in self.securities:
-            return
-        from universes.codes import currency_of, market_of
-
-        if market == "INDEX":
             raise DataError(
-                f"{path}: no securities.csv row gives the currency of index {code}",
+                f"{found.shown}: the file name is not a security code",
+                hint="name it like 300750.SZ.csv, 1211.HK.csv or TSLA.csv",
+            ) from None
+
+    def csv_files(
+        self,
+        files: Sequence[Found],
+        schema: frames.FrameSchema,
+        values: Callable[[Found], dict[str, Any]],
+    ) -> list[CsvFile]:
+        return [
+            CsvFile(f.path, f.shown, read_header(f.path, f.shown, schema.names), values(f))
+            for f in files
+        ]
+
+    def rows_per_file(self, table: str, n: int) -> list[int]:
+        counts = dict(self.scanner.rows(f"SELECT fi, count(*) FROM {table} GROUP BY fi"))
+        return [int(counts.get(i, 0)) for i in range(n)]
+
+    def record(self, f: Found, rows: int) -> None:
+        self.batch.record_file(FileRecord(f.where, f.size, f.mtime_ns, f.sha256, f.context, rows))
+
+    def add_rows(self, label: str, n: int) -> None:
+        self.result.rows[label] = self.result.rows.get(label, 0) + n
+
+    def canonical_codes(self, table: str, files: Sequence[CsvFile], column: str = "code") -> str:
+        """Check ``table``'s codes (file and line of the first bad one) and return the name
+        of a SQL macro mapping a code as written to its canonical form (aliases joined)."""
+        import pandas as pd
+
+        raw = [r[0] for r in self.scanner.rows(f"SELECT DISTINCT {column} FROM {table}")]
+        mapping = {}
+        for text in raw:
+            try:
+                mapping[text] = self.canonical(str(text))
+            except InputError:
+                mapping[text] = None
+        self._macros += 1
+        name = f"canon_{self._macros}"
+        moved = {k: v for k, v in mapping.items() if k != v}
+        if len(moved) <= 200:  # the usual case: a few aliases and spellings, as a CASE
+            whens = " ".join(
+                f"WHEN {_sql_text(k)} THEN {'NULL' if v is None else _sql_text(v)}"
+                for k, v in moved.items()
+            )
+            body = f"CASE c {whens} ELSE c END" if moved else "c"
+            self.scanner.sql(f"CREATE OR REPLACE MACRO {name}(c) AS {body}")
+        else:
+            # column names no caller's table uses: a macro argument binds innermost
+            self.scanner.register(
+                f"{name}_map",
+                pd.DataFrame({"m_raw__": list(mapping), "m_code__": list(mapping.values())}),
+            )
+            self.scanner.sql(
+                f"CREATE OR REPLACE MACRO {name}(c) AS"
+                f" (SELECT m_code__ FROM {name}_map WHERE m_raw__ = c)"
+            )
+        if any(v is None for v in mapping.values()):
+            bad = Rule(f"{name}({column}) IS NULL", f"column {column} is not a security code")
+            self.scanner.check(table, files, [bad])
+        return name
+
+    def implied(self, code: str, f: Found) -> None:
+        """A per-code file names a security: keep a row for it unless one is held."""
+        self.implied_rows.setdefault(code, f.source)
+
+    def require_index(self, f: Found) -> None:
+        row = self.declared.get(f.key)
+        if row is None:
+            held = self.store.securities([f.key])
+            row = held.iloc[0].to_dict() if len(held) else None
+        if row is None:
+            raise DataError(
+                f"{f.shown}: no securities.csv row gives the currency of index {f.key}",
                 hint="add a row code,name,INDEX,exchange,currency to securities.csv",
             )
-        self.securities[code] = {
-            "code": code,
-            "name": None,
-            "market": market_of(code),
-            "exchange": None,
-            "currency": currency_of(code),
-            "source": f"import:{path.parent.name}",
-        }
-
-    def _read_file(self, folder: str, path: Path) -> None:
-        stem = _stem(path)
-        if folder == "fx":
-            self._read_fx(path, stem)
-        elif folder == "valuation":
-            code = self._code(stem, path)
-            df = read_csv(path, frames.VALUATION)
-            self._ensure_security(code, "A", path)
-            self._add("valuation", df, path, code=code)
-        elif folder == "eps":
-            self._read_eps(path, stem)
-        elif folder == "market":
-            self._read_market(path, stem)
-        else:
-            self._read_bars(folder, path, self._code(stem, path))
-
-    def _add(self, table: str, df: pd.DataFrame, path: Path, label: str = "", **keys: str) -> None:
-        label = label or table
-        source = f"import:{path.parent.name}/{path.name}"
-        self.batch.add(table, df.assign(source=source), label=label, **keys)
-        self.result.add(label, len(df))
-        if len(df) and "date" in df.columns:
-            key = keys.get("code") or keys.get("pair") or ""
-            dataset = label if table != "bars" else f"bars:{keys['adjust']}"
-            self.batch.cover(dataset, key, df["date"].min(), df["date"].max(), source)
-
-    def _read_bars(self, folder: str, path: Path, code: str) -> None:
-        import pandas as pd
-
-        if folder == "indexes":
-            self._ensure_security(code, "INDEX", path)
-            self.securities[code]["market"] = "INDEX"
-        else:
-            from universes.codes import market_of
-
-            self._ensure_security(code, market_of(code), path)
-        raw = read_csv(path, _RAW_PRICES)
-        has_adj = bool(raw["adj_close"].notna().any())
-        neither = raw["close"].isna() & raw["adj_close"].isna()
-        if neither.any():
-            pos = int(neither.to_numpy().nonzero()[0][0])
+        if str(row["market"]).upper() != "INDEX":
             raise DataError(
-                f"{path}:{pos + 2}: the row dated {raw['date'].iloc[pos].date()} has no close"
+                f"{f.shown}: securities.csv lists {f.key} with market {row['market']}, not INDEX"
             )
-        if folder == "prices_qfq":
-            df = _bars_from(raw, path, "close")
-            self.qfq_dates[code] = pd.DatetimeIndex(df["date"])
-            self._add("bars", df, path, label="bars:qfq", code=code, adjust="qfq")
-            self._check_declared(code, "A-QFQ", df, path)
-            return
-        plain = raw[raw["close"].notna()] if "close" in raw.columns else raw.iloc[0:0]
-        if len(plain) or not has_adj:
-            df = _bars_from(plain, path, "close")
-            self._add("bars", df, path, label="bars:none", code=code, adjust="none")
-        if has_adj:
-            adj = _adjusted_from(raw, path)
-            if folder == "indexes":
-                self._add("bars", adj, path, label="bars:tr", code=code, adjust="tr")
-            else:
-                held = self.qfq_dates.get(code)
-                if held is not None:
-                    adj = adj[~adj["date"].isin(held)]
-                self._add("bars", adj, path, label="bars:qfq", code=code, adjust="qfq")
-        market = "INDEX" if folder == "indexes" else self.securities[code]["market"]
-        self._check_declared(code, str(market), raw, path)
 
-    def _check_declared(self, code: str, market: str, df: pd.DataFrame, path: Path) -> None:
-        row = self.declared.get((code, market))
-        if not row or row.get("rows") is None or str(row.get("rows")) == "<NA>":
-            return
-        if int(row["rows"]) != len(df):  # type: ignore[call-overload]
-            self.result.warnings.append(
-                FileNote(
-                    str(path), f"securities.csv says {row['rows']} rows, the file has {len(df)}"
+    def check_rows(self, files: Sequence[Found], market: str | None, table: str) -> None:
+        """Warn where securities.csv's ``rows`` disagrees with the file."""
+        counts = self.rows_per_file(table, len(files))
+        for f, n in zip(files, counts, strict=True):
+            want = market or str(self.declared.get(f.key, {}).get("market", ""))
+            rows = self.declared_rows.get((f.key, want))
+            if rows is not None and rows != n:
+                self.result.warnings.append(
+                    FileNote(f.shown, f"securities.csv says {rows} rows, the file has {n}")
                 )
-            )
 
-    def _read_fx(self, path: Path, stem: str) -> None:
-        pair = stem.upper().replace("/", "")
-        if not _PAIR.match(pair):
-            raise DataError(f"{path}: file name must be a currency pair such as USDCNY.csv")
-        df = read_csv(path, frames.FX)
-        self._add("fx", df, path, pair=pair)
+    def panel_securities(self, frame: pd.DataFrame, own: tuple[str, ...]) -> None:
+        """Securities named by a whole-market file: they fill what no per-code file states."""
+        frame = frame.assign(
+            market=[_market_of(c) for c in frame["code"]],
+            currency=[_currency_of(c) for c in frame["code"]],
+            exchange=[exchange_of(c) for c in frame["code"]],
+            name_en=[self.names_en.get(c) for c in frame["code"]],
+        )
+        self.batch.add(
+            "securities",
+            frame,
+            keep_existing=True,
+            label="panel securities",
+            overwrites=own,
+            partial=True,
+            unique=True,
+        )
+        self.add_rows("panel securities", len(frame))
 
-    def _read_eps(self, path: Path, stem: str) -> None:
-        m = _DATE_IN_NAME.search(stem)
-        if not m:
-            raise DataError(f"{path}: the file name must be the snapshot date, e.g. 2022-11-22.csv")
-        snap = dt.date.fromisoformat(m.group(1))
-        df = read_csv(path, frames.EPS)
-        bad = ~df["kind"].isin(["actual", "estimate"])
-        if bad.any():
-            line = int(bad.to_numpy().nonzero()[0][0]) + 2
-            raise DataError(f"{path}:{line}: kind must be 'actual' or 'estimate'")
-        df["code"] = [self._code(c, path) for c in df["code"]]
-        self.batch.add("eps", df.assign(source=f"import:eps/{path.name}"), snapshot_date=snap)
-        self.result.add("eps", len(df))
-
-    def _read_market(self, path: Path, stem: str) -> None:
+    # -- securities ------------------------------------------------------------------------------
+    def _read_securities(self, files: list[Found]) -> None:
         import pandas as pd
 
-        fixed = {}
-        m = _DATE_IN_NAME.search(stem)
-        if m and not _DATE_IN_NAME.search(stem[m.end() :]):
-            fixed["date"] = m.group(1)  # one-day snapshot file
-        df = read_csv(path, frames.MARKET_PANEL, **fixed)
-        codes = pd.Series(df["code"].unique())
-        mapping = {}
-        for c in codes:
-            mapping[c] = self._code(c, path)
-        df["code"] = df["code"].map(mapping)
-        dup = df.duplicated(["code", "date"])
-        if dup.any():
-            pos = int(dup.to_numpy().nonzero()[0][0])
-            raise DataError(
-                f"{path}:{pos + 2}: duplicate row for code={df['code'].iloc[pos]} after "
-                "joining renumbered codes"
+        schema = frames.SECURITIES
+        csvs = self.csv_files(files, schema, lambda f: {"source": f.source})
+        self.scanner.load("t_sec", csvs, replace_key(schema))
+        canon = self.canonical_codes("t_sec", csvs)
+        verdicts = {}
+        for code, market, currency, exchange in self.scanner.rows(
+            f"SELECT DISTINCT {canon}(code), upper(market), upper(currency), upper(exchange)"
+            " FROM t_sec"
+        ):
+            verdicts[(code, market, currency, exchange)] = _disagreement(
+                code, market, currency, exchange
             )
-        for code in mapping.values():
-            self.panel_codes.setdefault(code, f"import:market/{path.name}")
-        source = f"import:market/{path.name}"
-        self.batch.add(
-            "bars",
-            df.assign(adjust="none", source=source),
-            keep_existing=True,
-            label="market panel",
+        bad = {k: v for k, v in verdicts.items() if v}
+        if bad:
+            reasons = sorted(set(bad.values()))
+            rows = pd.DataFrame(
+                [(*k, reasons.index(v)) for k, v in bad.items()],
+                columns=["b_code", "b_market", "b_currency", "b_exchange", "b_why"],
+            )
+            self.scanner.register("t_sec_bad", rows)
+            rules = [
+                Rule(
+                    f"EXISTS (SELECT 1 FROM t_sec_bad WHERE b_code = {canon}(code)"
+                    " AND b_market = upper(market) AND b_currency = upper(currency)"
+                    f" AND b_exchange IS NOT DISTINCT FROM upper(exchange) AND b_why = {i})",
+                    why,
+                )
+                for i, why in enumerate(reasons)
+            ]
+            self.scanner.check("t_sec", csvs, rules)
+        self.scanner.check(
+            "t_sec", csvs, [], [f"{canon}(code)", "upper(market)"], "code and market"
         )
-        self.result.add("market panel", len(df))
-        span = df.groupby("code")["date"].agg(["min", "max"])
-        for code, row in span.iterrows():
-            self.batch.cover("bars:none", str(code), row["min"], row["max"], source)
+        for f, n in zip(files, self.rows_per_file("t_sec", len(files)), strict=True):
+            self.record(f, n)
+        df = self.scanner.df(
+            f"SELECT {canon}(code) AS code, name, upper(market) AS market,"
+            " upper(exchange) AS exchange, upper(currency) AS currency, industry,"
+            " CAST(rows AS BIGINT) AS rows, source FROM t_sec ORDER BY fi"
+        )
+        for row in df.itertuples(index=False):
+            if not pd.isna(row.rows):
+                self.declared_rows[(row.code, row.market)] = int(row.rows)
+            if row.market != "A-QFQ":
+                self.declared[row.code] = row._asdict()
+        secs = df[df["market"] != "A-QFQ"].drop(columns=["rows"])
+        secs = secs.assign(name_en=[self.names_en.get(c) for c in secs["code"]])
+        self.batch.add("securities", secs, label="securities", partial=True)
+        self.add_rows("securities", len(secs))
+        self.result.files["securities"] = self.result.files.get("securities", 0) + len(files)
 
     def _finish_securities(self) -> None:
-        """Securities declared by files replace held rows; panel-only codes only fill gaps."""
+        """Rows for codes only per-code files or panels name: added when not held."""
         import pandas as pd
 
-        from universes.codes import currency_of
-
-        if self.securities:
-            df = pd.DataFrame(list(self.securities.values()))
-            df["name_en"] = [self.names_en.get(c) for c in df["code"]]
-            self.batch.add("securities", df)
-            self.result.add("securities", len(df))
-        bare = sorted(set(self.panel_codes) - set(self.securities))
-        if bare:
-            panel = pd.DataFrame({"code": bare})
-            panel["market"] = "A"
-            panel["currency"] = [currency_of(c) for c in bare]
-            panel["exchange"] = panel["code"].str[-2:].map({"SH": "SSE", "SZ": "SZSE", "BJ": "BSE"})
-            panel["name_en"] = [self.names_en.get(c) for c in bare]
-            panel["source"] = [self.panel_codes[c] for c in bare]
-            self.batch.add("securities", panel, keep_existing=True, label="panel securities")
-            self.result.add("panel securities", len(panel))
-
-
-_RAW_PRICES = FrameSchema(
-    "price file",
-    (
-        frames.Column("date", "date", nullable=False),
-        frames.Column("open", "float", required=False, positive=True),
-        frames.Column("high", "float", required=False, positive=True),
-        frames.Column("low", "float", required=False, positive=True),
-        frames.Column("close", "float", required=False, positive=True),
-        frames.Column("volume", "float", required=False),
-        frames.Column("amount", "float", required=False),
-        frames.Column("adj_close", "float", required=False, positive=True),
-    ),
-    key=("date",),
-    sort_by=("date",),
-)
+        for codes, label in ((self.implied_rows, "securities"), (self.panel_codes, None)):
+            bare = sorted(set(codes) - set(self.declared))
+            if label is None:
+                bare = [c for c in bare if c not in self.implied_rows]
+            if not bare:
+                continue
+            df = pd.DataFrame(
+                {
+                    "code": bare,
+                    "market": [_market_of(c) for c in bare],
+                    "exchange": [exchange_of(c) for c in bare],
+                    "currency": [_currency_of(c) for c in bare],
+                    "name_en": [self.names_en.get(c) for c in bare],
+                    "source": [codes[c] for c in bare],
+                }
+            )
+            name = label or "panel securities"
+            self.batch.add("securities", df, keep_existing=True, label=name, unique=True)
+            self.add_rows(name, len(df))
 
 
-def _bars_from(raw: pd.DataFrame, path: Path, close: str) -> pd.DataFrame:
-    cols = ["date", "open", "high", "low", "close", "volume", "amount"]
-    df = raw.rename(columns={close: "close"}) if close != "close" else raw
-    missing = df["close"].isna()
-    if missing.any():
-        pos = int(missing.to_numpy().nonzero()[0][0])
-        raise DataError(f"{path}: the row dated {raw['date'].iloc[pos].date()} has no close")
-    return df[cols].reset_index(drop=True)
+def _sql_text(text: str) -> str:
+    return "'" + str(text).replace("'", "''") + "'"
 
 
-def _adjusted_from(raw: pd.DataFrame, path: Path) -> pd.DataFrame:
-    """Forward-adjusted bars from ``adj_close``: OHLC scaled by adj_close / close."""
-    df = raw[raw["adj_close"].notna()].copy()
-    factor = df["adj_close"] / df["close"]
-    for col in ("open", "high", "low"):
-        df[col] = df[col] * factor  # NaN where the raw close is missing
-    df["close"] = df["adj_close"]
-    df["amount"] = float("nan")
-    return df[["date", "open", "high", "low", "close", "volume", "amount"]].reset_index(drop=True)
+def replace_key(schema: frames.FrameSchema) -> frames.FrameSchema:
+    from dataclasses import replace
+
+    return replace(schema, key=())
+
+
+def _market_of(code: str) -> str:
+    from universes.codes import market_of
+
+    return market_of(code)
+
+
+def _currency_of(code: str) -> str:
+    from universes.codes import currency_of
+
+    return currency_of(code)
+
+
+def _disagreement(code: str, market: str, currency: str, exchange: str | None) -> str | None:
+    """Why a securities.csv row cannot be right for its code, or None."""
+    if currency not in frames.CURRENCIES:
+        return "column currency is not a known currency code (CNY, HKD, USD, ...)"
+    if market != "INDEX":
+        want = "A" if market == "A-QFQ" else market
+        if _market_of(code) != want:
+            return "column market does not fit the code (A: .SH/.SZ/.BJ, HK: .HK, US: tickers)"
+    if currency != _currency_of(code):
+        return "column currency is not the code's listing currency"
+    suffix = suffix_of(code)
+    if exchange:
+        if suffix in EXCHANGES and exchange not in EXCHANGES[suffix]:
+            return "column exchange does not fit the code's suffix (.SH SSE, .SZ SZSE, ...)"
+        if not suffix and any(exchange in names for names in EXCHANGES.values()):
+            return "column exchange does not fit the code's suffix (.SH SSE, .SZ SZSE, ...)"
+    return None
 
 
 def import_path(
-    store: Store, root: Path, canonical: Callable[[str], str], names_en: dict[str, str]
+    store: Store,
+    root: Path,
+    canonical: Callable[[str], str],
+    names_en: dict[str, str],
+    force: bool = False,
+    progress: Progress | None = None,
 ) -> ImportResult:
-    """Parse and check everything under ``root``, then write it in one transaction."""
-    import time
-
-    t0 = time.perf_counter()
-    importer = Importer(root, canonical, names_en)
-    batch = importer.plan()
-    importer.result.written = store.write(batch)
-    importer.result.seconds = time.perf_counter() - t0
-    return importer.result
+    """Read and check everything new under ``root``, then write it in one transaction."""
+    return Importer(store, root, canonical, names_en, force, progress).run()

@@ -13,6 +13,7 @@ Tables (one row per key, later writes of the same key replace earlier ones)::
     commodities      (series, date) → open, high, low, close, volume, contract   e.g. CNY/t
     st_periods       (code, first_date) → last_date   days an A-share traded as ST / *ST
     coverage         (dataset, key) → first/last date held, when, from where
+    imported_files   path → size, mtime, sha256, meaning of the files an import wrote
 
 ``adjust`` labels every price series: ``none`` (unadjusted; for US/HK listings this is the
 vendor's split-adjusted, not dividend-adjusted close), ``qfq`` (forward-adjusted for splits
@@ -86,6 +87,10 @@ _DDL = [
     """CREATE TABLE IF NOT EXISTS coverage(
         dataset VARCHAR, key VARCHAR, first_date DATE, last_date DATE, source VARCHAR,
         updated_at TIMESTAMP, PRIMARY KEY(dataset, key))""",
+    # files `naion data import` read and wrote; an unchanged file is not read again
+    """CREATE TABLE IF NOT EXISTS imported_files(
+        path VARCHAR PRIMARY KEY, size BIGINT, mtime_ns BIGINT, sha256 VARCHAR,
+        context VARCHAR, rows BIGINT, imported_at TIMESTAMP)""",
 ]
 
 # table → (key columns, value columns); the order is the table's column order
@@ -119,12 +124,42 @@ _UPGRADES = {"1": ["ALTER TABLE securities ADD COLUMN IF NOT EXISTS industry VAR
 
 @dataclass
 class Part:
-    """One frame bound for one table. ``keep_existing`` leaves rows already held untouched."""
+    """One frame bound for one table, and how it meets the rows already held.
+
+    A part *replaces* held rows of the same key (``keep_existing`` False) or *yields* to
+    them (True). ``spares`` lists source prefixes a replacing part leaves alone (an
+    adjusted close derived from ``prices/`` yields to a ``prices_qfq/`` file); ``overwrites``
+    lists source prefixes a yielding part may still replace (a newer market panel replaces
+    an older panel's row, never a per-code file's). ``partial``: an empty value states
+    nothing, so where the part wins it keeps the held value (the default for
+    ``securities``: a write never blanks a known name); ``fills``: where the part yields,
+    it still fills the held row's empty values (a panel's industry for a security whose
+    own file has none). ``consts`` fill columns for every row (SQL side, not pandas);
+    ``unique`` promises one row per key (no dedupe pass).
+    """
 
     table: str
     frame: pd.DataFrame
     keep_existing: bool = False
     label: str = ""  # what the write report counts this part under (default: the table)
+    consts: dict[str, Any] = field(default_factory=dict)
+    spares: tuple[str, ...] = ()
+    overwrites: tuple[str, ...] = ()
+    partial: bool = False
+    fills: bool = False
+    unique: bool = False
+
+
+@dataclass
+class FileRecord:
+    """An imported file as seen when its rows were written (see ``imported_files``)."""
+
+    path: str
+    size: int
+    mtime_ns: int
+    sha256: str
+    context: str  # what the file meant: dataset, key, rules version (a change re-reads it)
+    rows: int
 
 
 @dataclass
@@ -134,6 +169,9 @@ class Batch:
     parts: list[Part] = field(default_factory=list)
     deletes: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
     coverage: list[tuple[str, str, dt.date, dt.date, str]] = field(default_factory=list)
+    coverage_frames: list[pd.DataFrame] = field(default_factory=list)
+    coverage_resets: list[tuple[str, str, dt.date, dt.date, str]] = field(default_factory=list)
+    files: list[FileRecord] = field(default_factory=list)
 
     def add(
         self,
@@ -141,27 +179,69 @@ class Batch:
         frame: pd.DataFrame,
         keep_existing: bool = False,
         label: str = "",
+        *,
+        spares: tuple[str, ...] = (),
+        overwrites: tuple[str, ...] = (),
+        partial: bool | None = None,
+        fills: bool | None = None,
+        unique: bool = False,
         **consts: Any,
     ) -> None:
-        """Queue ``frame`` for ``table``; ``consts`` fill key columns the frame lacks."""
+        """Queue ``frame`` for ``table``; ``consts`` fill columns the frame lacks."""
         if table not in _TABLES:
             raise ValueError(f"unknown table {table}")
         if len(frame) == 0:
             return
-        frame = frame.assign(**consts) if consts else frame
         keys, values = _TABLES[table]
-        for col in (*keys, *values):
-            if col not in frame.columns:
-                frame = frame.assign(**{col: None})
-        self.parts.append(Part(table, frame[[*keys, *values]], keep_existing, label or table))
+        known = [c for c in (*keys, *values) if c in frame.columns and c not in consts]
+        unknown = set(consts) - set(keys) - set(values)
+        if unknown:
+            raise ValueError(f"unknown columns {sorted(unknown)} for {table}")
+        self.parts.append(
+            Part(
+                table,
+                frame[known],
+                keep_existing,
+                label or table,
+                dict(consts),
+                tuple(spares),
+                tuple(overwrites),
+                table == "securities" if partial is None else partial,
+                table == "securities" if fills is None else fills,
+                unique,
+            )
+        )
 
     def delete(self, table: str, **where: Any) -> None:
         """Queue a delete of the rows of ``table`` matching ``where`` (before any insert)."""
         self.deletes.append((table, where))
 
-    def cover(self, dataset: str, key: str, first: dt.date, last: dt.date, source: str) -> None:
-        """Record that ``dataset``/``key`` is held from ``first`` to ``last``."""
-        self.coverage.append((dataset, key, _as_date(first), _as_date(last), source))
+    def cover(
+        self,
+        dataset: str,
+        key: str,
+        first: dt.date,
+        last: dt.date,
+        source: str,
+        reset: bool = False,
+    ) -> None:
+        """Record that ``dataset``/``key`` is held from ``first`` to ``last``.
+
+        Coverage grows (the earliest first, the latest last); ``reset`` replaces it instead
+        (sync, when the held coverage ran past the last settled day)."""
+        row = (dataset, key, _as_date(first), _as_date(last), source)
+        (self.coverage_resets if reset else self.coverage).append(row)
+
+    def cover_frame(self, frame: pd.DataFrame) -> None:
+        """Coverage of many keys at once: columns dataset, key, first_date, last_date, source."""
+        if len(frame):
+            self.coverage_frames.append(
+                frame[["dataset", "key", "first_date", "last_date", "source"]]
+            )
+
+    def record_file(self, record: FileRecord) -> None:
+        """Remember an imported file, written in the same transaction as its rows."""
+        self.files.append(record)
 
     def __len__(self) -> int:
         return sum(len(p.frame) for p in self.parts)
@@ -766,9 +846,12 @@ class Store(Reader):
 
     @contextmanager
     def transaction(self) -> Iterator[duckdb.DuckDBPyConnection]:
-        """BEGIN … COMMIT, or ROLLBACK on any exception (then re-raised).
+        """BEGIN … COMMIT, or ROLLBACK on any exception (then re-raised, see :meth:`_failed`).
 
-        Values kept by :meth:`Reader.memo` are dropped: they describe the store before.
+        Ctrl-C is held off while COMMIT runs, so an interrupt either undoes the whole
+        transaction or comes too late to touch it: "interrupted" always means nothing
+        was written. Values kept by :meth:`Reader.memo` are dropped: they describe the
+        store before.
         """
         if self.read_only:
             raise StoreError(f"the store {self.path} is open read-only")
@@ -776,15 +859,77 @@ class Store(Reader):
         self._con.execute("BEGIN TRANSACTION")
         try:
             yield self._con
-        except BaseException:
-            self._con.execute("ROLLBACK")
-            raise
+            with _sigint_held():
+                self._con.execute("COMMIT")
+        except BaseException as exc:
+            self._rollback()
+            mapped = self._failed(exc)
+            if mapped is exc:
+                raise
+            raise mapped from None
         finally:
             self._memo.clear()
-        self._con.execute("COMMIT")
 
-    def write(self, batch: Batch) -> WriteReport:
-        """Apply ``batch`` in one transaction and count new / changed / unchanged rows."""
+    def _rollback(self) -> None:
+        import duckdb
+
+        try:
+            self._con.execute("ROLLBACK")
+        except duckdb.Error:
+            pass  # a failed COMMIT has already ended the transaction
+
+    def _failed(self, exc: BaseException) -> BaseException:
+        """What a failed transaction becomes: Ctrl-C → KeyboardInterrupt, a full disk →
+        one StoreError line (after giving the space back), anything else unchanged."""
+        if is_interrupt(exc):
+            return KeyboardInterrupt()
+        reason = no_space(exc)
+        if reason is None:
+            return exc
+        reclaimed = self._reclaim()
+        after = (
+            "the space it took was given back"
+            if reclaimed
+            else "the store file keeps its size until the next successful write"
+        )
+        return StoreError(
+            f"out of disk space writing {self.path} ({reason}): nothing was written, {after}",
+            hint="free some disk space and run the command again",
+        )
+
+    def _reclaim(self) -> bool:
+        """Shrink the store file after a rolled-back write that grew it.
+
+        A checkpoint trims free blocks at the file's end, but only on a fresh connection
+        (which knows the file's true length) and only when it has something to write."""
+        import duckdb
+
+        try:
+            self._con.close()
+        except duckdb.Error:
+            pass
+        try:
+            self._con = duckdb.connect(str(self.path))
+            self._con.execute(
+                "INSERT OR REPLACE INTO meta VALUES ('reclaimed_at', ?)",
+                [dt.datetime.now(dt.UTC).isoformat(timespec="seconds")],
+            )
+            self._con.execute("CHECKPOINT")
+            return True
+        except duckdb.Error:
+            return False
+
+    def imported_files(self) -> dict[str, FileRecord]:
+        """Every file an import recorded, by path."""
+        rows = self._con.execute(
+            "SELECT path, size, mtime_ns, sha256, context, rows FROM imported_files"
+        ).fetchall()
+        return {r[0]: FileRecord(*r) for r in rows}
+
+    def write(self, batch: Batch, on_part: Callable[[int, int], None] | None = None) -> WriteReport:
+        """Apply ``batch`` in one transaction and count new / changed / unchanged rows.
+
+        ``on_part(done, total)`` is called after each part (for a progress bar)."""
         report = WriteReport()
         now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
         with self.transaction() as con:
@@ -793,85 +938,244 @@ class Store(Reader):
                 con.execute(f"DELETE FROM {table} WHERE {cond}", list(where.values()))
             for i, part in enumerate(batch.parts):
                 self._write_part(con, part, f"stage_{i}", report, now)
-            if batch.coverage:
+                if on_part:
+                    on_part(i + 1, len(batch.parts))
+            self._write_coverage(con, batch, now)
+            if batch.files:
                 import pandas as pd
 
-                cov = pd.DataFrame(
-                    batch.coverage, columns=["dataset", "key", "first_date", "last_date", "source"]
-                )
-                cov = cov.groupby(["dataset", "key"], as_index=False).agg(
-                    first_date=("first_date", "min"),
-                    last_date=("last_date", "max"),
-                    source=("source", "last"),
-                )
-                con.register("stage_cov", cov)
+                files = pd.DataFrame([vars(f) for f in batch.files])
+                con.register("stage_files", files)
                 try:
                     con.execute(
-                        "INSERT INTO coverage SELECT dataset, key, first_date, last_date, source, ?"
-                        " FROM stage_cov ON CONFLICT (dataset, key) DO UPDATE SET"
-                        " first_date = least(coverage.first_date, excluded.first_date),"
-                        " last_date = greatest(coverage.last_date, excluded.last_date),"
-                        " source = excluded.source, updated_at = excluded.updated_at",
+                        "INSERT OR REPLACE INTO imported_files SELECT path, size, mtime_ns,"
+                        " sha256, context, rows, ? FROM stage_files",
                         [now],
                     )
                 finally:
-                    con.unregister("stage_cov")
+                    con.unregister("stage_files")
         return report
+
+    @staticmethod
+    def _write_coverage(con: duckdb.DuckDBPyConnection, batch: Batch, now: Any) -> None:
+        import pandas as pd
+
+        for row in batch.coverage_resets:  # corrections first, then what the batch adds
+            con.execute("INSERT OR REPLACE INTO coverage VALUES (?, ?, ?, ?, ?, ?)", [*row, now])
+        names = ["dataset", "key", "first_date", "last_date", "source"]
+        frames = [f for f in batch.coverage_frames if len(f)]
+        if batch.coverage:
+            frames.append(pd.DataFrame(batch.coverage, columns=names))
+        if frames:
+            cov = pd.concat(frames, ignore_index=True)
+            cov = cov.groupby(["dataset", "key"], as_index=False).agg(
+                first_date=("first_date", "min"),
+                last_date=("last_date", "max"),
+                source=("source", "last"),
+            )
+            con.register("stage_cov", cov)
+            try:
+                con.execute(
+                    "INSERT INTO coverage SELECT dataset, key, CAST(first_date AS DATE),"
+                    " CAST(last_date AS DATE), source, ? FROM stage_cov"
+                    " ON CONFLICT (dataset, key) DO UPDATE SET"
+                    " first_date = least(coverage.first_date, excluded.first_date),"
+                    " last_date = greatest(coverage.last_date, excluded.last_date),"
+                    " source = excluded.source, updated_at = excluded.updated_at",
+                    [now],
+                )
+            finally:
+                con.unregister("stage_cov")
 
     @staticmethod
     def _write_part(
         con: duckdb.DuckDBPyConnection, part: Part, name: str, report: WriteReport, now: Any
     ) -> None:
+        """Stage one part, decide per key what the row becomes, write new and changed rows.
+
+        Values are compared without the source column: re-importing the same numbers from
+        another file counts as unchanged (and leaves the row as it was).
+        """
+        import duckdb
+        import pandas as pd
+
         keys, values = _TABLES[part.table]
         cols = (*keys, *values)
-        con.register(name, part.frame)
-        try:
-            on = " AND ".join(f"t.{k} = s.{k}" for k in keys)
-            # values compared without the source column: re-importing the same numbers from
-            # another file counts as unchanged
-            cmp_cols = [v for v in values if v != "source"]
-            same = " AND ".join(f"t.{v} IS NOT DISTINCT FROM s.{v}" for v in cmp_cols) or "TRUE"
-            # dedupe the staged keys first (the last staged row wins, as with a replace)
+        types = dict(
             con.execute(
-                f"CREATE OR REPLACE TEMP TABLE {name}_d AS SELECT * EXCLUDE (rn) FROM ("
-                f"SELECT *, row_number() OVER (PARTITION BY {', '.join(keys)}"
-                f" ORDER BY rowid DESC) AS rn FROM (SELECT {', '.join(cols)}, row_number()"
-                f" OVER () AS rowid FROM {name})) WHERE rn = 1"
+                "SELECT column_name, data_type FROM information_schema.columns"
+                " WHERE table_name = ? AND table_schema = 'main'",
+                [part.table],
+            ).fetchall()
+        )
+        con.register(name, part.frame)
+        const = f"{name}_k"
+        if part.consts:
+            con.register(const, pd.DataFrame([part.consts]))
+
+        def staged(c: str) -> str:
+            if c in part.consts:
+                return f"CAST(k.{c} AS {types[c]})"
+            if c in part.frame.columns:
+                return f"CAST(s.{c} AS {types[c]})"
+            return f"NULL::{types[c]}"
+
+        src = f"{name} s" + (f" CROSS JOIN {const} k" if part.consts else "")
+        select = ", ".join(f"{staged(c)} AS {c}" for c in cols)
+        try:
+            if part.unique:
+                stage = f"(SELECT {select} FROM {src})"
+            else:
+                # one row per key: the last staged row wins, as with a replace
+                con.execute(
+                    f"CREATE OR REPLACE TEMP TABLE {name}_s AS SELECT * EXCLUDE (_rn) FROM ("
+                    f"SELECT *, row_number() OVER (PARTITION BY {', '.join(keys)}"
+                    f" ORDER BY _ord DESC) AS _rn FROM (SELECT {select}, row_number() OVER ()"
+                    f" AS _ord FROM {src})) WHERE _rn = 1"
+                )
+                stage = f"{name}_s"
+            on = " AND ".join(f"t.{k} = s.{k}" for k in keys)
+            count = report.count(part.label or part.table)
+            stamp = part.table == "securities"
+            extra, extra_val = (", updated_at", ", ?") if stamp else ("", "")
+            params = [now] if stamp else []
+            col_list = ", ".join(cols)
+            overlap = _first(
+                con.execute(
+                    f"SELECT count(*) FROM {stage} s JOIN {part.table} t ON {on}"
+                ).fetchall()
+            )
+            if not overlap or not overlap[0]:  # every row is new (a first import)
+                n = con.execute(
+                    f"INSERT INTO {part.table} ({col_list}{extra})"
+                    f" SELECT {col_list}{extra_val} FROM {stage}",
+                    params,
+                ).fetchall()
+                count.new += int(n[0][0]) if n else 0
+                con.execute(f"DROP TABLE IF EXISTS {name}_s")
+                return
+
+            def starts(prefixes: tuple[str, ...]) -> str:
+                tests = [f"starts_with(coalesce(t.source, ''), {_sql_text(p)})" for p in prefixes]
+                return "(" + " OR ".join(tests) + ")" if tests else "FALSE"
+
+            held = f"t.{keys[0]} IS NOT NULL"
+            if part.keep_existing:
+                wins = f"(NOT {held} OR {starts(part.overwrites)})"
+            else:
+                wins = f"(NOT {held} OR NOT {starts(part.spares)})"
+            finals, olds, same = [], [], []
+            for v in values:
+                win = f"coalesce(s.{v}, t.{v})" if part.partial else f"s.{v}"
+                lose = f"coalesce(t.{v}, s.{v})" if part.fills else f"t.{v}"
+                if v == "source":
+                    win, lose = "s.source", "coalesce(t.source, s.source)"
+                finals.append(f"CASE WHEN {wins} THEN {win} ELSE {lose} END AS {v}")
+                if v != "source":
+                    olds.append(f"t.{v} AS _old_{v}")
+                    same.append(f"{v} IS NOT DISTINCT FROM _old_{v}")
+            same_sql = " AND ".join(same) or "TRUE"
+            con.execute(
+                f"CREATE OR REPLACE TEMP TABLE {name}_f AS SELECT *, {same_sql} AS _same FROM ("
+                f"SELECT {', '.join(f's.{k}' for k in keys)}, {', '.join(finals)},"
+                f" {', '.join([*olds, f'NOT {held} AS _new'])}"
+                f" FROM {stage} s LEFT JOIN {part.table} t ON {on})"
             )
             row = _first(
                 con.execute(
-                    f"SELECT count(*) FILTER (WHERE t.{keys[0]} IS NULL),"
-                    f" count(*) FILTER (WHERE t.{keys[0]} IS NOT NULL AND ({same})),"
-                    f" count(*) FILTER (WHERE t.{keys[0]} IS NOT NULL AND NOT ({same}))"
-                    f" FROM {name}_d s LEFT JOIN {part.table} t ON {on}"
+                    f"SELECT count(*) FILTER (WHERE _new),"
+                    f" count(*) FILTER (WHERE NOT _new AND _same),"
+                    f" count(*) FILTER (WHERE NOT _new AND NOT _same) FROM {name}_f"
                 ).fetchall()
             )
-            new, unchanged, changed = (int(x) for x in row) if row else (0, 0, 0)
-            count = report.count(part.label or part.table)
-            col_list = ", ".join(cols)
-            extra = ", updated_at" if part.table == "securities" else ""
-            extra_val = ", ?" if part.table == "securities" else ""
-            params = [now] if part.table == "securities" else []
-            if part.keep_existing:
+            new, unchanged, changed = (int(x or 0) for x in row) if row else (0, 0, 0)
+            count.new += new
+            count.changed += changed
+            count.unchanged += unchanged
+            if new:
                 con.execute(
-                    f"INSERT INTO {part.table} ({col_list}{extra}) SELECT {col_list}{extra_val}"
-                    f" FROM {name}_d s WHERE NOT EXISTS (SELECT 1 FROM {part.table} t WHERE {on})",
+                    f"INSERT INTO {part.table} ({col_list}{extra})"
+                    f" SELECT {col_list}{extra_val} FROM {name}_f WHERE _new",
                     params,
                 )
-                count.new += new
-                count.unchanged += unchanged + changed
-            else:
+            if changed:
                 con.execute(
                     f"INSERT OR REPLACE INTO {part.table} ({col_list}{extra})"
-                    f" SELECT {col_list}{extra_val} FROM {name}_d",
+                    f" SELECT {col_list}{extra_val} FROM {name}_f WHERE NOT _new AND NOT _same",
                     params,
                 )
-                count.new += new
-                count.changed += changed
-                count.unchanged += unchanged
-            con.execute(f"DROP TABLE {name}_d")
+            con.execute(f"DROP TABLE IF EXISTS {name}_f")
+            con.execute(f"DROP TABLE IF EXISTS {name}_s")
         finally:
-            con.unregister(name)
+            for view in (name, const) if part.consts else (name,):
+                try:
+                    con.unregister(view)
+                except duckdb.Error:
+                    pass  # an aborted transaction refuses even this; the error above counts
+
+
+def is_interrupt(exc: BaseException) -> bool:
+    """Is ``exc`` a Ctrl-C? DuckDB reports one as RuntimeError('Query interrupted'), or, when
+    it lands while DuckDB runs Python code (a pandas scan), as an Error quoting it."""
+    if isinstance(exc, KeyboardInterrupt):
+        return True
+    if type(exc).__name__ == "InterruptException":
+        return True
+    text = str(exc)
+    if isinstance(exc, RuntimeError) and "interrupted" in text.lower():
+        return True
+    return "KeyboardInterrupt" in text and type(exc).__module__.startswith(("duckdb", "_duckdb"))
+
+
+def _sql_text(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+_NO_SPACE_WORDS = {
+    "no space left on device": "no space left on device",
+    "file too large": "file size limit reached",
+    "disk quota exceeded": "disk quota exceeded",
+    "not enough space": "no space left on device",
+}
+
+
+def no_space(exc: BaseException) -> str | None:
+    """The reason, if ``exc`` says the disk (or the file size limit) is full."""
+    import errno
+
+    if isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EFBIG, errno.EDQUOT):
+        return exc.strerror or "no space left on device"
+    try:
+        import duckdb
+    except ImportError:  # pragma: no cover
+        return None
+    if not isinstance(exc, duckdb.Error):
+        return None
+    text = str(exc).lower()
+    for words, reason in _NO_SPACE_WORDS.items():
+        if words in text:
+            return reason
+    return None
+
+
+@contextmanager
+def _sigint_held() -> Iterator[None]:
+    """Ignore Ctrl-C for the duration (main thread only): used around COMMIT."""
+    import signal
+    import threading
+
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    try:
+        old = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    except (ValueError, OSError):
+        yield
+        return
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, old)
 
 
 @contextmanager

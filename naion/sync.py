@@ -11,6 +11,10 @@ held, the whole qfq history of that security is fetched again and replaces the o
 
 Nothing is written until every request has answered; then one transaction writes it all.
 A failed or interrupted sync leaves the store exactly as it was.
+
+A coverage that runs past the last settled day (a bar dated in the future, e.g. 9999-12-31
+from an old import) would stop every later sync of that series: such a coverage is
+re-derived from the rows held up to the settled day, corrected in the store, and said.
 """
 
 from __future__ import annotations
@@ -61,6 +65,7 @@ class Task:
     end: dt.date
     sec: SecurityRef | None = None
     overlap: bool = False  # qfq tail fetched with one held day to detect a rebase
+    fix: tuple[dt.date, dt.date] | None = None  # coverage to write instead of the held one
 
     @property
     def label(self) -> str:
@@ -76,6 +81,7 @@ class SyncResult:
     skipped: list[str] = field(default_factory=list)  # datasets already held
     failed: list[str] = field(default_factory=list)  # one line each (--keep-going)
     rebased: list[str] = field(default_factory=list)  # qfq histories fetched again
+    notes: list[str] = field(default_factory=list)  # coverages corrected (future dates)
     written: WriteReport = field(default_factory=WriteReport)
 
 
@@ -96,6 +102,50 @@ def _missing(
     return out
 
 
+def _held_until(
+    reader: Reader, dataset: str, key: str, day: dt.date
+) -> tuple[dt.date, dt.date] | None:
+    """First and last date of the rows held for ``dataset``/``key`` up to ``day``."""
+    import pandas as pd
+
+    seen = reader.at(day)
+    if dataset.startswith("bars:"):
+        spans = seen.spans([key], [dataset.split(":", 1)[1]])
+        if spans.empty:
+            return None
+        first, last = spans["first_date"].iloc[0], spans["last_date"].iloc[0]
+    elif dataset == "valuation":
+        rows = seen.valuation([key])
+        if rows.empty:
+            return None
+        first, last = rows["date"].min(), rows["date"].max()
+    elif dataset == "fx":
+        rates = seen.fx(key)
+        if rates.empty:
+            return None
+        first, last = rates.index.min(), rates.index.max()
+    else:
+        return None
+    return pd.Timestamp(first).date(), pd.Timestamp(last).date()
+
+
+def _covered(
+    reader: Reader, dataset: str, key: str, last_ok: dt.date, notes: list[str]
+) -> tuple[tuple[dt.date, dt.date] | None, tuple[dt.date, dt.date] | None]:
+    """The held coverage, and the correction to write when it runs past ``last_ok``."""
+    held = reader.covered(dataset, key)
+    if held is None or held[1] <= last_ok:
+        return held, None
+    real = _held_until(reader, dataset, key, last_ok)
+    notes.append(
+        f"{key} {dataset}: the store said it held data through {held[1]}, after the last"
+        f" settled day {last_ok}; sync goes by the rows dated up to {last_ok}"
+    )
+    if real is None:
+        return None, None
+    return real, (min(held[0], real[0]), real[1])
+
+
 def plan(
     reader: Reader,
     secs: Sequence[SecurityRef],
@@ -106,36 +156,47 @@ def plan(
     eps: bool = True,
     fx: bool = True,
     calendar: bool = True,
+    notes: list[str] | None = None,
 ) -> tuple[list[Task], list[str]]:
-    """The requests a sync of ``secs`` over [start, end] needs, and what is already held."""
+    """The requests a sync of ``secs`` over [start, end] needs, and what is already held.
+
+    ``notes`` receives one line per coverage that ran past the last settled day."""
     tasks: list[Task] = []
     held_msgs: list[str] = []
+    notes = [] if notes is None else notes
     for sec in secs:
-        last_ok = min(end, settled_through(sec.market, now))
+        settled = settled_through(sec.market, now)
+        last_ok = min(end, settled)
         adjusts = ["none"] if sec.market == "INDEX" else ["none", "qfq"]
         datasets = [f"bars:{a}" for a in adjusts]
         if valuation and sec.market == "A":
             datasets.append("valuation")
         for ds in datasets:
-            gaps = _missing(reader.covered(ds, sec.code), start, last_ok)
+            held, fix = _covered(reader, ds, sec.code, settled, notes)
+            gaps = _missing(held, start, last_ok)
             if not gaps:
                 held_msgs.append(f"{sec.code} {ds}")
             for lo, hi, where in gaps:
                 overlap = ds == "bars:qfq" and where == "tail"
                 if overlap:
                     lo = lo - dt.timedelta(days=1)
-                tasks.append(Task(ds, sec.code, lo, hi, sec, overlap))
+                tasks.append(Task(ds, sec.code, lo, hi, sec, overlap, fix))
+                fix = None  # written once, with the first request of the series
     if fx:
         currencies = {s.currency for s in secs} | {"USD", "HKD"}
-        fx_end = min(end, settled_through("A", now))
+        settled = settled_through("A", now)
+        fx_end = min(end, settled)
         for cur in sorted(currencies):
             pair = FX_PAIRS.get(cur)
             if not pair:
                 continue
-            gaps = _missing(reader.covered("fx", pair), start, fx_end)
+            held, fix = _covered(reader, "fx", pair, settled, notes)
+            gaps = _missing(held, start, fx_end)
             if not gaps:
                 held_msgs.append(f"{pair} fx")
-            tasks.extend(Task("fx", pair, lo, hi) for lo, hi, _ in gaps)
+            for lo, hi, _ in gaps:
+                tasks.append(Task("fx", pair, lo, hi, fix=fix))
+                fix = None
     a_shares = [s for s in secs if s.market == "A"]
     if eps and a_shares:
         today = (now or dt.datetime.now(dt.UTC)).date()
@@ -201,6 +262,8 @@ def run(
     for i, task in enumerate(tasks):
         if on_step:
             on_step(i, task)
+        if task.fix is not None:  # the held coverage ran past the settled day
+            batch.cover(task.dataset, task.key, *task.fix, f"{source}:corrected", reset=True)
         try:
             frame = _fetch(provider, task, secs)
             result.requests += 1

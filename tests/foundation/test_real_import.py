@@ -103,3 +103,74 @@ def test_reimport_changes_nothing(
     store = Store(real_home / "store.duckdb", read_only=True)
     assert store.fingerprint() == before
     store.close()
+
+
+def test_valuation_files_and_market_snapshots(real_home: Path, real_data: Path) -> None:
+    store = Store(real_home / "store.duckdb", read_only=True)
+    held = store.valuation(None)
+    held = held.set_index([held["code"], held["date"].dt.strftime("%Y-%m-%d")])
+    negative = 0
+    for path in sorted((real_data / "valuation").glob("*.csv")):
+        code = REG.canonical(path.stem)
+        rows = csv_rows(path)
+        for r in rows[:: max(1, len(rows) // 40)]:
+            got = held.loc[(code, r["date"])]
+            for col in ("pe_ttm", "pb", "ps_ttm", "total_mv"):
+                want = float(r[col]) if r[col] else None
+                assert (got[col] if got[col] == got[col] else None) == want, (path, r, col)
+        negative += sum(1 for r in rows if r["pe_ttm"] and float(r["pe_ttm"]) < 0)
+    # negative PE (loss periods) is kept as given
+    files_negative = held[held["source"].str.startswith("import:valuation/")]
+    assert int((files_negative["pe_ttm"] < 0).sum()) == negative > 0
+    # the per-code file wins over the whole-market snapshot on the same day (PB differs)
+    assert held.loc[("300750.SZ", "2019-04-04"), "pb"] == 5.719726
+    assert held.loc[("000001.SZ", "2019-04-04"), "pe_ttm"] == 9.5891
+    snap = csv_rows(real_data / "valuation_market" / "valuation_2019-04-09.csv")
+    on_day = held.xs("2019-04-09", level=1)
+    assert len(on_day) >= len(snap)
+    secs = store.securities().set_index("code")
+    assert secs.loc["000001.SZ", ["name", "industry", "market", "currency"]].tolist() == [
+        "平安银行",
+        "银行",
+        "A",
+        "CNY",
+    ]
+    assert secs.loc["300750.SZ", ["name", "industry"]].tolist() == ["宁德时代", "电气设备"]
+    store.close()
+
+
+def test_lithium_carbonate_series(real_home: Path, real_data: Path) -> None:
+    store = Store(real_home / "store.duckdb", read_only=True)
+    series = store.commodity_series().set_index("series")
+    files = {
+        "li2co3_spot_100ppi": "lithium_carbonate_spot_100ppi.csv",
+        "li2co3_battery_spot_100ppi": "lithium_carbonate_battery_spot_100ppi.csv",
+        "li2co3_gfex_main": "lithium_carbonate_futures_gfex_main.csv",
+    }
+    assert sorted(series.index) == sorted(files)
+    assert set(series["unit"]) == {"CNY/t"}
+    assert series.loc["li2co3_gfex_main", ["kind", "exchange"]].tolist() == ["futures", "GFEX"]
+    for name, file in files.items():
+        rows = csv_rows(real_data / "commodities" / file)
+        got = store.commodity(name)
+        assert len(got) == len(rows)
+        close = "close" if "close" in rows[0] else "price"
+        assert got["close"].tolist() == [float(r[close]) for r in rows]
+    fut = store.commodity("li2co3_gfex_main").set_index("date")
+    assert fut.loc["2023-07-21", ["high", "low", "contract"]].tolist() == [
+        238900.0,
+        214150.0,
+        "LC2401.GFE",
+    ]
+    store.close()
+
+
+def test_consensus_snapshot_of_table_21(real_home: Path) -> None:
+    store = Store(real_home / "store.duckdb", read_only=True)
+    eps = store.eps(None)
+    assert eps["snapshot_date"].astype(str).unique().tolist() == ["2022-11-22"]
+    assert eps["kind"].value_counts().to_dict() == {"estimate": 42, "actual": 14}
+    catl = eps[eps["code"] == "300750.SZ"].set_index("fiscal_year")["eps"].to_dict()
+    assert catl == {2021: 6.88, 2022: 11.48, 2023: 17.90, 2024: 24.09}
+    assert store.at("2022-11-21").eps(None).empty
+    store.close()

@@ -278,22 +278,38 @@ def atomic_path(path: Path | str, option: str = "--output") -> Iterator[Path]:
 
     For writers that want a file name (``savefig``, ``to_csv``, a library's ``output=``).
     If the block fails, the temporary file is removed and ``path`` is left as it was.
-    An OSError (disk full, no permission) becomes one :class:`InputError` line.
+    A symlink is written through (its target replaced, the link kept); a device or pipe
+    (``/dev/stdout``) is written directly, never replaced. An OSError (disk full, no
+    permission) becomes one :class:`InputError` line.
     """
+    import stat
     import tempfile
 
     path = check_output(path, option)
+    target = _real(path)
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+        mode = target.stat().st_mode
+    except OSError:
+        mode = None
+    if mode is not None and not stat.S_ISREG(mode):  # /dev/stdout, a FIFO: no rename
+        try:
+            yield target
+        except OSError as exc:
+            raise InputError(f"cannot write {path}: {exc.strerror or exc}") from None
+        return
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp_name = tempfile.mkstemp(
+            prefix=f".{target.name[:100]}.", suffix=".tmp", dir=target.parent
+        )
         os.close(fd)
     except OSError as exc:
         raise InputError(f"cannot write {path}: {exc.strerror or exc}") from None
     tmp = Path(tmp_name)
     try:
         yield tmp
-        os.chmod(tmp, _new_file_mode(path))
-        os.replace(tmp, path)
+        os.chmod(tmp, _new_file_mode(target))
+        os.replace(tmp, target)
     except OSError as exc:
         tmp.unlink(missing_ok=True)
         raise InputError(f"cannot write {path}: {exc.strerror or exc}") from None
@@ -308,7 +324,8 @@ def save_bytes(path: Path | str, data: bytes, option: str = "--output") -> Path:
         with open(tmp, "wb") as fh:
             fh.write(data)
             fh.flush()
-            os.fsync(fh.fileno())
+            if tmp.is_file():
+                os.fsync(fh.fileno())
     return Path(path)
 
 

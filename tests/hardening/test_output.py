@@ -166,3 +166,22 @@ def test_brackets_print_as_typed(
     assert code == 0 and err.strip() == f"wrote {dest}" and dest.exists()
     code, out, _ = run_cli(["universe", "list"], capsys)
     assert "Hostile [bold]names[/bold]" in out
+
+
+def test_devices_are_written_not_replaced_and_symlinks_kept(tmp_path: Path) -> None:
+    import stat
+
+    from naion.errors import InputError
+    from naion.output import save_text
+
+    save_text("/dev/null", "discarded")
+    assert stat.S_ISCHR(os.stat("/dev/null").st_mode)
+    with pytest.raises(InputError, match="No space left on device"):
+        save_text("/dev/full", "x" * 100_000)
+    assert stat.S_ISCHR(os.stat("/dev/full").st_mode)
+    real = tmp_path / "real.txt"
+    real.write_text("old", encoding="utf-8")
+    link = tmp_path / "link.txt"
+    link.symlink_to(real)
+    save_text(link, "new")
+    assert link.is_symlink() and real.read_text(encoding="utf-8") == "new"

@@ -11,7 +11,7 @@ import os
 import sys
 import traceback
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -103,12 +103,54 @@ def _os_error_line(exc: OSError) -> str:
     return f"{what}; check the paths given, their permissions and free space"
 
 
+# options that name a file a command writes: checked before the command does any work
+OUTPUT_PARAMS = ("output", "html", "report", "write")
+
+
+def _checked(callback: Any, options: dict[str, str]) -> Any:
+    import functools
+
+    @functools.wraps(callback)
+    def run(*args: Any, **kwargs: Any) -> Any:
+        from naion.output import check_output
+
+        for name, option in options.items():
+            if kwargs.get(name) is not None:
+                check_output(kwargs[name], option, probe=True)
+        return callback(*args, **kwargs)
+
+    return run
+
+
+def _command() -> Any:
+    """The click command tree, every output option checked up front (one place for all)."""
+    global _COMMAND
+    if _COMMAND is None:
+        command = typer.main.get_command(app)
+        stack = [command]
+        while stack:
+            cmd = stack.pop()
+            stack.extend(getattr(cmd, "commands", {}).values())
+            options = {
+                p.name: p.opts[0]
+                for p in cmd.params
+                if p.name in OUTPUT_PARAMS and p.param_type_name == "option"
+            }
+            if options and cmd.callback is not None:
+                cmd.callback = _checked(cmd.callback, options)
+        _COMMAND = command
+    return _COMMAND
+
+
+_COMMAND: Any = None
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the console script; returns the exit code."""
     from typer import _click as click
     from typer.exceptions import Abort, Exit
 
-    command = typer.main.get_command(app)
+    command = _command()
     args = sys.argv[1:] if argv is None else argv
     try:
         rv = command.main(args=args, prog_name="naion", standalone_mode=False)

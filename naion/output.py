@@ -236,16 +236,20 @@ def _real(path: Path) -> Path:
     return Path(os.path.realpath(path))
 
 
-def check_output(path: Path | str, option: str = "--output") -> Path:
+def check_output(path: Path | str, option: str = "--output", probe: bool = False) -> Path:
     """Refuse an output path naion must not overwrite; return it as a Path.
 
     Refused: an empty name, a folder, and anything inside NAION_HOME's store (the DuckDB
-    file and its ``.wal``), ``runs/`` or ``logs/`` (symlinks resolved).
+    file and its ``.wal``), ``runs/`` or ``logs/`` (symlinks resolved). With ``probe``
+    (before a command does its work) also a path that cannot be written: a name too long,
+    a parent that is a file or read-only, a full device.
     """
     from naion.settings import default_home
 
     if str(path).strip() == "":
         raise InputError(f"{option} needs a file name", hint=f"e.g. {option} out.csv")
+    if "\0" in str(path):
+        raise InputError(f"{option} contains a NUL character", hint="name a file")
     path = Path(path)
     if path.is_dir():
         raise InputError(f"{option} {path} is a folder", hint="name a file")
@@ -260,7 +264,46 @@ def check_output(path: Path | str, option: str = "--output") -> Path:
                 f"{option} {path} would overwrite {what} ({protected})",
                 hint="write the output somewhere outside NAION_HOME's store, runs and logs",
             )
+    if probe:
+        try:
+            _probe(target)
+        except OSError as exc:
+            raise InputError(f"cannot write {path}: {exc.strerror or exc}") from None
     return path
+
+
+def _probe(target: Path) -> None:
+    """Raise the OSError writing ``target`` would meet, without creating anything."""
+    import errno
+    import stat
+    import tempfile
+
+    try:
+        mode = target.stat().st_mode
+    except FileNotFoundError:
+        mode = None
+    if mode is not None and not stat.S_ISREG(mode):  # a device: an empty write tells
+        fd = os.open(target, os.O_WRONLY | os.O_NONBLOCK)
+        try:
+            if stat.S_ISCHR(mode):
+                os.write(fd, b"")
+        finally:
+            os.close(fd)
+        return
+    for part in target.parts:
+        if len(os.fsencode(part)) > 255:
+            raise OSError(errno.ENAMETOOLONG, "File name too long", str(target))
+    folder = target.parent
+    while not folder.exists():
+        folder = folder.parent
+    if not folder.is_dir():
+        raise OSError(errno.ENOTDIR, "Not a directory", str(folder))
+    if folder == target.parent:  # can a temporary file live beside the target?
+        fd, name = tempfile.mkstemp(prefix=".naion-probe-", dir=folder)
+        os.close(fd)
+        os.unlink(name)
+    elif not os.access(folder, os.W_OK | os.X_OK):
+        raise OSError(errno.EACCES, "Permission denied", str(folder))
 
 
 def _new_file_mode(target: Path) -> int:

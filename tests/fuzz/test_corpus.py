@@ -86,18 +86,36 @@ def snapshot(root: Path, home: Path) -> dict[str, str]:
     return out
 
 
-def store_fingerprint(path: Path) -> str | None:
+def _bytes_digest(path: Path) -> str | None:
     if not path.exists():
         return None
     if not path.is_file():
         return "a folder: " + ",".join(sorted(p.name for p in path.iterdir()))
+    return hashlib.sha1(path.read_bytes()).hexdigest()
+
+
+_FINGERPRINTS: dict[str | None, str | None] = {}  # bytes digest → fingerprint (memo)
+
+
+def store_fingerprint(path: Path) -> str | None:
+    """The store's content fingerprint (its bytes' digest when it cannot be opened).
+
+    Memoised by the file's bytes: the planted store is fingerprinted once, not per case.
+    """
+    digest = _bytes_digest(path)
+    if digest in _FINGERPRINTS:
+        return _FINGERPRINTS[digest]
+    if digest is None or digest.startswith("a folder"):
+        return digest
     from naion.store import Store
 
     try:
         with Store(path, read_only=True) as store:
-            return store.fingerprint()
+            value: str | None = store.fingerprint()
     except BaseException:  # a damaged store: its bytes
-        return hashlib.sha1(path.read_bytes()).hexdigest()
+        value = digest
+    _FINGERPRINTS[digest] = value
+    return value
 
 
 def damage(store: Path, how: str) -> None:

@@ -185,3 +185,15 @@ def test_devices_are_written_not_replaced_and_symlinks_kept(tmp_path: Path) -> N
     link.symlink_to(real)
     save_text(link, "new")
     assert link.is_symlink() and real.read_text(encoding="utf-8") == "new"
+
+
+def test_the_issue_example_notes_v2_is_reported_with_its_brackets(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    folder = tmp_path / "exports"
+    folder.mkdir()
+    (folder / "notes[v2].txt").write_text("hello", encoding="utf-8")
+    (folder / "fx").mkdir()
+    (folder / "fx" / "USDCNY.csv").write_text("date,rate\n2024-01-02,7.1\n", encoding="utf-8")
+    code, _, err = run_cli(["data", "import", str(folder), "-f", "json"], capsys)
+    assert code == 0 and f"skipped {folder / 'notes[v2].txt'}" in err, (code, err)

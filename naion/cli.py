@@ -11,7 +11,7 @@ import os
 import sys
 import traceback
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -38,9 +38,10 @@ def _version(value: bool) -> None:
 @app.callback()
 def root(
     home: Annotated[
-        Path | None,
+        str | None,
         typer.Option(
             "--home",
+            metavar="DIR",
             help="Folder for everything naion keeps (default: $NAION_HOME or ~/.cache/naion).",
         ),
     ] = None,
@@ -50,7 +51,10 @@ def root(
 ) -> None:
     """Screen and backtest equities of the sodium-ion (Na-ion) battery supply chain."""
     if home is not None:
-        os.environ["NAION_HOME"] = str(home.expanduser().resolve())
+        from naion.settings import check_home
+
+        # --home "" is an empty NAION_HOME: the default folder, not the current one
+        os.environ["NAION_HOME"] = str(check_home(home)) if home.strip() else ""
 
 
 def _mount() -> None:
@@ -92,17 +96,70 @@ def _log_internal(exc: BaseException) -> Path | None:
         return None
 
 
+def _os_error_line(exc: OSError) -> str:
+    what = exc.strerror or type(exc).__name__
+    if exc.filename is not None:
+        return f"cannot use {exc.filename}: {what}; check the path, its permissions and free space"
+    return f"{what}; check the paths given, their permissions and free space"
+
+
+# options that name a file a command writes: checked before the command does any work
+OUTPUT_PARAMS = ("output", "html", "report", "write")
+
+
+def _checked(callback: Any, options: dict[str, str]) -> Any:
+    import functools
+
+    @functools.wraps(callback)
+    def run(*args: Any, **kwargs: Any) -> Any:
+        from naion.output import check_output
+
+        for name, option in options.items():
+            if kwargs.get(name) is not None:
+                check_output(kwargs[name], option, probe=True)
+        return callback(*args, **kwargs)
+
+    return run
+
+
+def _command() -> Any:
+    """The click command tree, every output option checked up front (one place for all)."""
+    global _COMMAND
+    if _COMMAND is None:
+        command = typer.main.get_command(app)
+        stack = [command]
+        while stack:
+            cmd = stack.pop()
+            stack.extend(getattr(cmd, "commands", {}).values())
+            options = {
+                p.name: p.opts[0]
+                for p in cmd.params
+                if p.name in OUTPUT_PARAMS and p.param_type_name == "option"
+            }
+            if options and cmd.callback is not None:
+                cmd.callback = _checked(cmd.callback, options)
+        _COMMAND = command
+    return _COMMAND
+
+
+_COMMAND: Any = None
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the console script; returns the exit code."""
     from typer import _click as click
     from typer.exceptions import Abort, Exit
 
-    command = typer.main.get_command(app)
+    command = _command()
     args = sys.argv[1:] if argv is None else argv
     try:
         rv = command.main(args=args, prog_name="naion", standalone_mode=False)
     except NaionError as exc:
         return _fail(exc.one_line())
+    except click.exceptions.NoArgsIsHelpError as exc:  # bare `naion`, `naion data`: help
+        sys.stdout.write(exc.ctx.get_help() + "\n")
+        sys.stdout.flush()
+        return 0
     except click.exceptions.UsageError as exc:
         hint = ""
         if exc.ctx is not None:
@@ -118,13 +175,32 @@ def main(argv: list[str] | None = None) -> int:
         return _fail(exc.format_message(), exc.exit_code or 2)
     except BrokenPipeError:
         return 0
+    except OSError as exc:  # the environment: a missing, read-only, full or special path
+        return _fail(_os_error_line(exc))
+    except ValueError as exc:
+        if "null byte" not in str(exc) and "null character" not in str(exc):
+            return _internal(exc)
+        return _fail("a path or value contains a NUL character; remove it")
     except Exception as exc:
-        if os.environ.get("NAION_DEBUG"):
-            raise
-        where = _log_internal(exc)
-        more = f"; traceback in {where}" if where else ""
-        return _fail(f"internal error: {type(exc).__name__}: {exc}{more}", 1)
+        return _internal(exc)
     return int(rv) if isinstance(rv, int) else 0
+
+
+def _internal(exc: Exception) -> int:
+    """A bug: one line, exit 1, the traceback saved to NAION_HOME/logs."""
+    if "duckdb" in sys.modules:  # a damaged store read outside a store context
+        from naion.settings import paths
+        from naion.store import corrupt_store_error
+
+        bad = corrupt_store_error(exc, paths().store)
+        if bad is not None:
+            return _fail(bad.one_line())
+    if os.environ.get("NAION_DEBUG"):
+        raise exc
+    where = _log_internal(exc)
+    more = f"; traceback in {where}" if where else ""
+    text = " ".join(f"{type(exc).__name__}: {exc}".split())[:500]
+    return _fail(f"internal error: {text}{more}", 1)
 
 
 def entry() -> None:

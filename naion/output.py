@@ -1,15 +1,26 @@
-"""Printing tables: a rich table on a terminal, or CSV / JSON on request.
+"""Printing tables and writing output files, the one way every command does both.
 
-``emit(frame, fmt, output)`` is the one way commands print tabular results, so every
-command's ``--format table|csv|json`` and ``--output FILE`` behave the same. JSON is a list
-of records with ISO dates and ``null`` for missing values.
+``emit(frame, fmt, output)`` prints tabular results, so every command's
+``--format table|csv|json`` and ``--output FILE`` behave the same. JSON is a list of records
+with ISO dates and ``null`` for missing values; CSV text cells that a spreadsheet would run
+as a formula are neutralised.
+
+Every file a command writes for the user (``-o``, ``--output``, ``--html``, ``--report``,
+``--write``) goes through :func:`check_output` and :func:`save_text` / :func:`save_bytes` /
+:func:`atomic_path`: a path inside NAION_HOME's store, runs or logs is refused, and the file
+is written to a temporary file in the same folder and renamed over the target, so a failure
+(a full disk) leaves the old file as it was. Consoles print with rich markup off: a user's
+``notes[v2].txt`` prints as typed.
 """
 
 from __future__ import annotations
 
 import json
 import math
+import os
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -34,15 +45,24 @@ def console(stderr: bool = False) -> Console:
 
     from rich.console import Console
 
-    con = Console(stderr=stderr, highlight=False, soft_wrap=False)
+    # markup off: every string printed is the user's or ours as typed, brackets included
+    con = Console(stderr=stderr, highlight=False, soft_wrap=False, markup=False)
     if not con.is_terminal:  # piped or captured: do not squeeze tables into 80 columns
         con = Console(
             stderr=stderr,
             highlight=False,
             soft_wrap=False,
+            markup=False,
             width=max(shutil.get_terminal_size((160, 24)).columns, 160),
         )
     return con
+
+
+def say(line: str, stderr: bool = True) -> None:
+    """Print one plain line (no markup, never wrapped), on stderr by default."""
+    stream = sys.stderr if stderr else sys.stdout
+    stream.write(line + "\n")
+    stream.flush()
 
 
 def _plain(value: Any) -> Any:
@@ -152,38 +172,217 @@ def emit(
     if fmt == "json":
         text = to_json(records(frame)) + "\n"
     elif fmt == "csv":
-        text = frame.to_csv(index=False, date_format="%Y-%m-%d")
+        text = csv_text(frame)
     else:  # a table written to a file: plain text
         from rich.console import Console
 
-        buf = Console(record=True, width=200, file=open_devnull())
-        buf.print(render_table(frame, title, caption, digits, kinds))
+        with open(os.devnull, "w") as devnull:
+            buf = Console(record=True, width=200, file=devnull, markup=False)
+            buf.print(render_table(frame, title, caption, digits, kinds))
         text = buf.export_text()
     write_text(text, output)
 
 
-def open_devnull() -> Any:
-    import os
-
-    return open(os.devnull, "w")
+# -- CSV cells safe for spreadsheets ---------------------------------------------------------
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
-def save_text(path: Path, text: str) -> Path:
-    """Write ``text`` to ``path`` (UTF-8, folders created); a failure is one InputError line."""
-    path = Path(path)
+def _is_number(text: str) -> bool:
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text, encoding="utf-8")
-    except OSError as exc:
-        raise InputError(f"cannot write {path}: {exc.strerror}") from None
+        float(text)
+    except ValueError:
+        return False
+    return True
+
+
+def safe_cell(value: Any) -> Any:
+    """A text cell a spreadsheet would run as a formula, prefixed with ``'``; else as is.
+
+    Only text is touched: numbers (``-0.5`` as a float, or the text ``-0.5``) stay numbers.
+    """
+    if isinstance(value, str) and value.startswith(_FORMULA_START) and not _is_number(value):
+        return "'" + value
+    return value
+
+
+def csv_safe(frame: pd.DataFrame) -> pd.DataFrame:
+    """A copy of ``frame`` whose text cells and headers are safe to open in a spreadsheet."""
+    out = frame.copy()
+    for i in range(out.shape[1]):
+        col = out.iloc[:, i]
+        if col.dtype.kind in "iufbmM":
+            continue
+        out[out.columns[i]] = col.map(safe_cell, na_action="ignore").astype(object)
+    out.columns = [safe_cell(c) for c in out.columns]
+    if out.index.dtype.kind not in "iufbmM":
+        out.index = out.index.map(safe_cell)
+    return out
+
+
+def csv_text(frame: pd.DataFrame, index: bool = False) -> str:
+    """``frame`` as CSV text for the user: ISO dates, formula-like text cells neutralised."""
+    return csv_safe(frame).to_csv(index=index, date_format="%Y-%m-%d")
+
+
+# -- output files: one check, one atomic writer ------------------------------------------------
+def _protected(home: Path) -> list[tuple[Path, str]]:
+    from naion.settings import paths
+
+    p = paths(home)
+    return [(p.store, "the data store"), (p.runs, "the saved runs"), (p.logs, "naion's logs")]
+
+
+def _real(path: Path) -> Path:
+    return Path(os.path.realpath(path))
+
+
+def check_output(path: Path | str, option: str = "--output", probe: bool = False) -> Path:
+    """Refuse an output path naion must not overwrite; return it as a Path.
+
+    Refused: an empty name, a folder, and anything inside NAION_HOME's store (the DuckDB
+    file and its ``.wal``), ``runs/`` or ``logs/`` (symlinks resolved). With ``probe``
+    (before a command does its work) also a path that cannot be written: a name too long,
+    a parent that is a file or read-only, a full device.
+    """
+    from naion.settings import default_home
+
+    if str(path).strip() == "":
+        raise InputError(f"{option} needs a file name", hint=f"e.g. {option} out.csv")
+    if "\0" in str(path):
+        raise InputError(f"{option} contains a NUL character", hint="name a file")
+    path = Path(path)
+    if path.is_dir():
+        raise InputError(f"{option} {path} is a folder", hint="name a file")
+    target = _real(path)
+    for protected, what in _protected(default_home()):
+        real = _real(protected)
+        inside = target == real or real in target.parents
+        if protected.name == "store.duckdb":
+            inside = inside or (target.parent == real.parent and target.name.startswith(real.name))
+        if inside:
+            raise InputError(
+                f"{option} {path} would overwrite {what} ({protected})",
+                hint="write the output somewhere outside NAION_HOME's store, runs and logs",
+            )
+    if probe:
+        try:
+            _probe(target)
+        except OSError as exc:
+            raise InputError(f"cannot write {path}: {exc.strerror or exc}") from None
     return path
 
 
-def write_text(text: str, output: Path | None) -> None:
+def _probe(target: Path) -> None:
+    """Raise the OSError writing ``target`` would meet, without creating anything."""
+    import errno
+    import stat
+    import tempfile
+
+    try:
+        mode = target.stat().st_mode
+    except FileNotFoundError:
+        mode = None
+    if mode is not None and not stat.S_ISREG(mode):  # a device: an empty write tells
+        fd = os.open(target, os.O_WRONLY | os.O_NONBLOCK)
+        try:
+            if stat.S_ISCHR(mode):
+                os.write(fd, b"")
+        finally:
+            os.close(fd)
+        return
+    for part in target.parts:
+        if len(os.fsencode(part)) > 255:
+            raise OSError(errno.ENAMETOOLONG, "File name too long", str(target))
+    folder = target.parent
+    while not folder.exists():
+        folder = folder.parent
+    if not folder.is_dir():
+        raise OSError(errno.ENOTDIR, "Not a directory", str(folder))
+    if folder == target.parent:  # can a temporary file live beside the target?
+        fd, name = tempfile.mkstemp(prefix=".naion-probe-", dir=folder)
+        os.close(fd)
+        os.unlink(name)
+    elif not os.access(folder, os.W_OK | os.X_OK):
+        raise OSError(errno.EACCES, "Permission denied", str(folder))
+
+
+def _new_file_mode(target: Path) -> int:
+    try:
+        return target.stat().st_mode & 0o777  # keep an existing file's permissions
+    except OSError:
+        umask = os.umask(0)
+        os.umask(umask)
+        return 0o666 & ~umask
+
+
+@contextmanager
+def atomic_path(path: Path | str, option: str = "--output") -> Iterator[Path]:
+    """Yield a temporary path beside ``path``; on success it is renamed over ``path``.
+
+    For writers that want a file name (``savefig``, ``to_csv``, a library's ``output=``).
+    If the block fails, the temporary file is removed and ``path`` is left as it was.
+    A symlink is written through (its target replaced, the link kept); a device or pipe
+    (``/dev/stdout``) is written directly, never replaced. An OSError (disk full, no
+    permission) becomes one :class:`InputError` line.
+    """
+    import stat
+    import tempfile
+
+    path = check_output(path, option)
+    target = _real(path)
+    try:
+        mode = target.stat().st_mode
+    except OSError:
+        mode = None
+    if mode is not None and not stat.S_ISREG(mode):  # /dev/stdout, a FIFO: no rename
+        try:
+            yield target
+        except OSError as exc:
+            raise InputError(f"cannot write {path}: {exc.strerror or exc}") from None
+        return
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp_name = tempfile.mkstemp(
+            prefix=f".{target.name[:100]}.", suffix=".tmp", dir=target.parent
+        )
+        os.close(fd)
+    except OSError as exc:
+        raise InputError(f"cannot write {path}: {exc.strerror or exc}") from None
+    tmp = Path(tmp_name)
+    try:
+        yield tmp
+        os.chmod(tmp, _new_file_mode(target))
+        os.replace(tmp, target)
+    except OSError as exc:
+        tmp.unlink(missing_ok=True)
+        raise InputError(f"cannot write {path}: {exc.strerror or exc}") from None
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+
+
+def save_bytes(path: Path | str, data: bytes, option: str = "--output") -> Path:
+    """Write ``data`` to ``path`` atomically (see :func:`atomic_path`); returns the path."""
+    with atomic_path(path, option) as tmp:
+        with open(tmp, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            if tmp.is_file():
+                os.fsync(fh.fileno())
+    return Path(path)
+
+
+def save_text(path: Path | str, text: str, option: str = "--output") -> Path:
+    """Write ``text`` (UTF-8) to ``path`` atomically; a failure is one InputError line and
+    leaves any old file intact."""
+    return save_bytes(path, text.encode("utf-8"), option)
+
+
+def write_text(text: str, output: Path | None, option: str = "--output") -> None:
     """Print ``text``, or save it to ``output`` and say so on stderr."""
     if output is None:
         sys.stdout.write(text)
         sys.stdout.flush()
         return
-    save_text(output, text)
-    console(stderr=True).print(f"wrote {output}")
+    save_text(output, text, option)
+    say(f"wrote {output}")

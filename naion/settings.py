@@ -20,11 +20,37 @@ from pathlib import Path
 
 
 def default_home() -> Path:
-    env = os.environ.get("NAION_HOME")
-    if env:
+    """``$NAION_HOME`` if set and not blank, else ``$XDG_CACHE_HOME/naion`` (~/.cache/naion)."""
+    env = os.environ.get("NAION_HOME", "")
+    if env.strip():
         return Path(env).expanduser()
-    cache = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(cache) / "naion"
+    cache = os.environ.get("XDG_CACHE_HOME", "")
+    return Path(cache.strip() or Path.home() / ".cache") / "naion"
+
+
+def check_home(home: str | Path) -> Path:
+    """An absolute home folder from ``--home``: refused if it names a file (or holds a NUL).
+
+    The folder itself is created by the first command that writes into it.
+    """
+    from naion.errors import InputError
+
+    text = str(home)
+    if "\0" in text:
+        raise InputError("--home contains a NUL character", hint="name a folder")
+    path = Path(text).expanduser().absolute()
+    if path.exists() and not path.is_dir():
+        raise InputError(
+            f"--home {path} is not a folder", hint="name a folder (created if missing)"
+        )
+    for parent in path.parents:
+        if parent.exists():
+            if not parent.is_dir():
+                raise InputError(
+                    f"--home {path}: {parent} is not a folder", hint="name a folder under a folder"
+                )
+            break
+    return path
 
 
 @dataclass(frozen=True)

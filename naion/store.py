@@ -735,28 +735,64 @@ class Store(Reader):
                 f"no data store at {self.path}",
                 hint="fill it with 'naion data import PATH' or 'naion data sync UNIVERSE'",
             )
+        if self.path.exists() and not self.path.is_file():
+            raise StoreError(
+                f"the store {self.path} is not a file", hint="move it away or use another --home"
+            )
+        existed = self.path.exists()
         if not read_only:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
+            try:
+                self.path.parent.mkdir(parents=True, exist_ok=True)
+            except OSError as exc:
+                raise StoreError(
+                    f"cannot create the folder of the store {self.path}: {exc.strerror}",
+                    hint="use a writable --home or NAION_HOME",
+                ) from None
         try:
             con = duckdb.connect(str(self.path), read_only=read_only)
-        except duckdb.IOException as exc:
+        except duckdb.Error as exc:
+            bad = corrupt_store_error(exc, self.path)
+            if bad is not None:
+                raise bad from None
             text = str(exc)
             if "lock" in text.lower():
                 raise StoreError(
                     f"the store {self.path} is in use by another naion process",
                     hint="wait for it to finish and try again",
                 ) from None
-            raise StoreError(f"cannot open the store {self.path}: {text.splitlines()[0]}") from None
-        except duckdb.Error as exc:
             raise StoreError(
-                f"cannot open the store {self.path}: {str(exc).splitlines()[0]}",
-                hint="move the file away to start a fresh store",
+                f"cannot open the store {self.path}: {text.splitlines()[0] if text else exc}",
+                hint="check the folder's permissions, or move the file away to start a fresh one",
             ) from None
         super().__init__(con)
-        if not read_only:
-            self._migrate()
-        else:
-            self._check_version()
+        try:
+            if existed:
+                self._check_intact()
+            if not read_only:
+                self._migrate()
+            else:
+                self._check_version()
+        except duckdb.Error as exc:
+            con.close()
+            bad = corrupt_store_error(exc, self.path)
+            raise (bad or exc) from None
+        except BaseException:
+            con.close()
+            raise
+
+    def _check_intact(self) -> None:
+        """Refuse a truncated file: shorter than the blocks its header declares."""
+        row = _first(
+            self._con.execute(
+                "SELECT block_size, total_blocks FROM pragma_database_size()"
+            ).fetchall()
+        )
+        if row is None:
+            return
+        expected = _HEADER_BYTES + int(row[0]) * int(row[1])
+        size = self.path.stat().st_size
+        if size < expected:
+            raise corrupt(self.path, f"{size:,} bytes where its header declares {expected:,}")
 
     @classmethod
     def open(cls, home: Path | str | None = None, read_only: bool = False) -> Store:
@@ -767,8 +803,11 @@ class Store(Reader):
     def __enter__(self) -> Store:
         return self
 
-    def __exit__(self, *exc: object) -> None:
+    def __exit__(self, exc_type: object, exc: BaseException | None, tb: object) -> None:
         self.close()
+        bad = corrupt_store_error(exc, self.path) if exc is not None else None
+        if bad is not None:
+            raise bad from None
 
     def close(self) -> None:
         self._con.close()  # closing twice is harmless
@@ -1192,12 +1231,53 @@ def open_store(home: Path | str | None = None, read_only: bool = False) -> Itera
     store = Store(path, read_only=read_only)
     try:
         yield store
-    except BaseException:
-        empty = created and not any(store.table_counts().values())
+    except BaseException as exc:
+        bad = corrupt_store_error(exc, path)
+        try:
+            empty = bad is None and created and not any(store.table_counts().values())
+        except Exception:
+            empty = False
         store.close()
         if empty:
             for leftover in (path, path.with_name(path.name + ".wal")):
                 leftover.unlink(missing_ok=True)
+        if bad is not None:
+            raise bad from None
         raise
     finally:
         store.close()
+
+
+# DuckDB's file header: three 4 KiB blocks before the data blocks
+_HEADER_BYTES = 3 * 4096
+_CORRUPT_SIGNS = (
+    "not a valid duckdb database file",
+    "could not read enough bytes",
+    "corrupt database file",
+    "checksum",
+    "invalid database header",
+    "failed to read database header",
+)
+
+
+def corrupt(path: Path, what: str) -> StoreError:
+    """The one-line error for a damaged store file, with the way to recover."""
+    return StoreError(
+        f"the store {path} is corrupt or truncated ({what})",
+        hint=f"restore it from a backup, or move it aside (mv {path} {path}.broken) and "
+        "re-import with 'naion data import PATH' or 'naion data sync'",
+    )
+
+
+def corrupt_store_error(exc: BaseException | None, path: Path) -> StoreError | None:
+    """A :class:`StoreError` if ``exc`` is DuckDB reporting a damaged file, else None."""
+    import sys
+
+    duckdb = sys.modules.get("duckdb")
+    if exc is None or duckdb is None or not isinstance(exc, duckdb.Error):
+        return None
+    text = str(exc)
+    if not any(sign in text.lower() for sign in _CORRUPT_SIGNS):
+        return None
+    first = text.splitlines()[0] if text else type(exc).__name__
+    return corrupt(path, first.removeprefix("IO Error: ").removeprefix("Error: ")[:200])

@@ -21,6 +21,11 @@ Numbers accept exponents (``1e9``). Examples::
 Logic is three-valued, as in SQL: a comparison with an unavailable value is *unknown*,
 ``not unknown`` is unknown, and only rows whose condition is known and true pass. A name
 without a PE therefore never passes ``pe_ttm < 15`` nor ``not (pe_ttm < 15)``.
+
+Limits (one-line errors, never a hang or a crash): a condition is at most 200,000
+characters (room for ``code in (...)`` with every A-share) and nests at most 64 levels
+(parentheses, ``not``, unary minus, arithmetic chains). Tokenizing is linear; long
+``and`` / ``or`` chains are balanced, so ``a or b or ...`` with thousands of terms is fine.
 """
 
 from __future__ import annotations
@@ -35,13 +40,16 @@ if TYPE_CHECKING:
     import numpy as np
     import pandas as pd
 
+MAX_LENGTH = 200_000  # characters
+MAX_DEPTH = 64  # nesting levels
+
 _TOKEN = re.compile(
-    r"""\s*(?:
-        (?P<num>(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?)
+    r"""(?P<ws>\s+)
+      | (?P<num>(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?)
       | (?P<str>'[^']*'|"[^"]*")
       | (?P<op><=|>=|==|!=|<>|<|>|=|\(|\)|,|\+|-|\*|/)
       | (?P<name>[A-Za-z_][A-Za-z0-9_]*)
-    )""",
+    """,
     re.VERBOSE,
 )
 _KEYWORDS = {"and", "or", "not", "between", "in", "is", "null"}
@@ -55,29 +63,40 @@ class Tok:
 
 
 def tokenize(text: str) -> list[Tok]:
+    """The tokens of ``text``, in one left-to-right pass (linear in its length)."""
+    if len(text) > MAX_LENGTH:
+        raise InputError(
+            f"condition too long ({len(text):,} characters; at most {MAX_LENGTH:,})",
+            hint="shorten it, or screen a universe that holds the names instead of listing them",
+        )
     toks: list[Tok] = []
-    i = 0
-    while i < len(text):
-        if text[i:].strip() == "":
-            break
-        m = _TOKEN.match(text, i)
-        if not m or m.end() == i:
-            j = i + len(text[i:]) - len(text[i:].lstrip())
-            raise _error(text, j + 1, f"unexpected character {text[j]!r}")
+    pos, n = 0, len(text)
+    while pos < n:
+        m = _TOKEN.match(text, pos)
+        if m is None:
+            raise _error(text, pos + 1, f"unexpected character {text[pos]!r}")
         kind = m.lastgroup or "op"
-        value = m.group(kind)
-        start = m.start(kind) + 1
-        if kind == "name" and value.lower() in _KEYWORDS:
-            toks.append(Tok("kw", value.lower(), start))
-        else:
-            toks.append(Tok(kind, value, start))
-        i = m.end()
-    toks.append(Tok("end", "", len(text) + 1))
+        if kind != "ws":
+            value = m.group(kind)
+            if kind == "name" and value.lower() in _KEYWORDS:
+                toks.append(Tok("kw", value.lower(), pos + 1))
+            else:
+                toks.append(Tok(kind, value, pos + 1))
+        pos = m.end()
+    toks.append(Tok("end", "", n + 1))
     return toks
 
 
+def _shown(text: str, pos: int) -> str:
+    """The condition as quoted in an error: whole if short, else the part around ``pos``."""
+    if len(text) <= 120:
+        return repr(text)
+    lo = max(pos - 40, 0)
+    return repr(text[lo : lo + 80]) + f" (characters {lo + 1}-{min(lo + 80, len(text))})"
+
+
 def _error(text: str, pos: int, what: str) -> InputError:
-    return InputError(f"bad condition {text!r}: {what} at position {pos}")
+    return InputError(f"bad condition {_shown(text, pos)}: {what} at position {pos}")
 
 
 # -- AST ------------------------------------------------------------------------------
@@ -154,6 +173,12 @@ class _Parser:
         self.fields = fields
         self.toks = tokenize(text)
         self.i = 0
+        self.depth = 0
+
+    def deeper(self) -> None:
+        self.depth += 1
+        if self.depth > MAX_DEPTH:
+            raise self.fail(f"nested deeper than {MAX_DEPTH} levels; simplify the condition")
 
     @property
     def tok(self) -> Tok:
@@ -184,20 +209,23 @@ class _Parser:
         return node
 
     def or_(self) -> Any:
-        node = self.and_()
+        terms = [self.and_()]
         while self.take("kw", "or"):
-            node = Logic("or", node, self.and_())
-        return node
+            terms.append(self.and_())
+        return _balanced("or", terms)
 
     def and_(self) -> Any:
-        node = self.not_()
+        terms = [self.not_()]
         while self.take("kw", "and"):
-            node = Logic("and", node, self.not_())
-        return node
+            terms.append(self.not_())
+        return _balanced("and", terms)
 
     def not_(self) -> Any:
         if self.take("kw", "not"):
-            return Not(self.not_())
+            self.deeper()
+            node = Not(self.not_())
+            self.depth -= 1
+            return node
         return self.comparison()
 
     def comparison(self) -> Any:
@@ -249,7 +277,10 @@ class _Parser:
     def unary(self) -> Any:
         t = self.tok
         if self.take("op", "-"):
-            return Neg(self.unary())
+            self.deeper()
+            node = Neg(self.unary())
+            self.depth -= 1
+            return node
         if self.take("num"):
             return Num(float(t.text))
         if self.take("str"):
@@ -262,10 +293,42 @@ class _Parser:
                 )
             return Ref(t.text, t.pos)
         if self.take("op", "("):
+            self.deeper()
             node = self.or_()
             self.expect("op", ")", "')'")
+            self.depth -= 1
             return node
         raise self.fail("expected a field, a number or '('")
+
+
+def _balanced(op: str, terms: list[Any]) -> Any:
+    """``t0 op t1 op ...`` as a balanced tree (and / or are associative): depth log2(n)."""
+    while len(terms) > 1:
+        paired = [Logic(op, terms[i], terms[i + 1]) for i in range(0, len(terms) - 1, 2)]
+        if len(terms) % 2:
+            paired.append(terms[-1])
+        terms = paired
+    return terms[0]
+
+
+def _children(node: Any) -> list[Any]:
+    out: list[Any] = []
+    for v in getattr(node, "__dict__", {}).values():
+        if isinstance(v, tuple):
+            out.extend(x for x in v if hasattr(x, "__dict__"))
+        elif hasattr(v, "__dict__"):
+            out.append(v)
+    return out
+
+
+def tree_depth(node: Any) -> int:
+    """Depth of a condition tree, counted without recursion."""
+    deepest, stack = 0, [(node, 1)]
+    while stack:
+        n, d = stack.pop()
+        deepest = max(deepest, d)
+        stack.extend((c, d + 1) for c in _children(n))
+    return deepest
 
 
 @dataclass(frozen=True)
@@ -277,20 +340,14 @@ class Condition:
 
     def fields(self) -> list[str]:
         out: list[str] = []
-
-        def walk(n: Any) -> None:
+        stack = [self.tree]
+        while stack:
+            n = stack.pop()
             if isinstance(n, Ref):
                 if n.name not in out:
                     out.append(n.name)
-                return
-            for v in getattr(n, "__dict__", {}).values():
-                if isinstance(v, tuple):
-                    for x in v:
-                        walk(x)
-                elif hasattr(v, "__dict__"):
-                    walk(v)
-
-        walk(self.tree)
+                continue
+            stack.extend(reversed(_children(n)))
         return out
 
     def mask(self, frame: pd.DataFrame) -> pd.Series:
@@ -302,8 +359,15 @@ class Condition:
 
 
 def parse(text: str, fields: set[str] | list[str]) -> Condition:
-    """Parse ``text``; unknown fields and syntax errors are one-line InputErrors."""
-    return Condition(text, _Parser(text, set(fields)).parse())
+    """Parse ``text``; unknown fields, syntax errors and the limits are one-line InputErrors."""
+    tree = _Parser(text, set(fields)).parse()
+    if tree_depth(tree) > MAX_DEPTH:
+        raise InputError(
+            f"bad condition {_shown(text, 1)}: nested deeper than {MAX_DEPTH} levels"
+            " (a long arithmetic chain?)",
+            hint="simplify the condition",
+        )
+    return Condition(text, tree)
 
 
 def combine(*conditions: Condition | None) -> Condition | None:
@@ -383,6 +447,19 @@ def _compare(op: str, a: np.ndarray, b: np.ndarray) -> np.ndarray:
     return out
 
 
+def _in_constants(a: np.ndarray, known: np.ndarray, values: tuple[Any, ...]) -> np.ndarray | None:
+    """``a in (constants)`` as one set lookup (numbers with numbers, text with text), else
+    None. The same answer as comparing with each value, in O(rows + values)."""
+    import numpy as np
+
+    if a.dtype != object and all(isinstance(v, Num) for v in values):
+        return known & np.isin(a, np.array([v.value for v in values], dtype="float64"))
+    if a.dtype == object and all(isinstance(v, Text) for v in values):
+        wanted = {v.value for v in values}
+        return np.array([k and str(x) in wanted for x, k in zip(a, known, strict=True)], bool)
+    return None
+
+
 def _truth(node: Any, frame: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
     """(value, known) boolean arrays of a condition node."""
     import numpy as np
@@ -397,10 +474,12 @@ def _truth(node: Any, frame: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
         return _compare(">=", a, lo) & _compare("<=", a, hi), known
     if isinstance(node, In):
         a = _value(node.arg, frame)
-        hit = np.zeros(len(frame), dtype=bool)
         known = _known(a)
-        for v in node.values:
-            hit |= _compare("==", a, _value(v, frame))
+        hit = _in_constants(a, known, node.values)
+        if hit is None:
+            hit = np.zeros(len(frame), dtype=bool)
+            for v in node.values:
+                hit |= _compare("==", a, _value(v, frame))
         return (~hit if node.negate else hit), known
     if isinstance(node, IsNull):
         missing = ~_known(_value(node.arg, frame))

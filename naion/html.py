@@ -24,6 +24,7 @@ body { margin: 0; color: var(--ink); background: #fff;
              "PingFang SC", "Microsoft YaHei", sans-serif; }
 header { padding: 22px 32px 14px; border-bottom: 3px solid var(--accent); }
 header h1 { margin: 0 0 4px; font-size: 22px; }
+.nw { white-space: nowrap; }
 header .sub { color: var(--muted); }
 main { padding: 18px 32px 40px; max-width: 1280px; }
 h2 { font-size: 17px; margin: 26px 0 8px; border-bottom: 1px solid var(--line);
@@ -35,6 +36,8 @@ table.data { border-collapse: collapse; width: 100%; font-variant-numeric: tabul
 table.data th, table.data td { padding: 5px 9px; border-bottom: 1px solid var(--line);
                                text-align: left; white-space: nowrap; }
 table.data td.num, table.data th.num { text-align: right; }
+table.data.wrap th, table.data.wrap td { white-space: normal; overflow-wrap: anywhere; }
+table.data.wrap td.num { white-space: nowrap; overflow-wrap: normal; }
 table.data tbody tr:nth-child(even) { background: var(--band); }
 table.data th { background: #eef1f5; position: sticky; top: 0; }
 table.sortable th { cursor: pointer; user-select: none; }
@@ -122,10 +125,16 @@ def table(
     signed: Sequence[str] = (),
     table_id: str | None = None,
     header: Callable[[str], str] | None = None,
+    wrap: bool = False,
 ) -> str:
-    """An HTML table; ``kinds`` maps columns to num/pct/money/int/text formatting."""
+    """An HTML table; ``kinds`` maps columns to num/pct/money/int/text formatting.
+
+    ``wrap`` lets text cells and headers wrap (numbers never do), so a wide table fits the
+    page instead of scrolling sideways."""
     kinds = dict(kinds or {})
     cls = "data sortable" if sortable else "data"
+    if wrap:
+        cls += " wrap"
     tid = f' id="{esc(table_id)}"' if table_id else ""
     head = []
     for col in frame.columns:
@@ -171,16 +180,35 @@ def notes_list(notes: Sequence[str]) -> str:
     return '<ul class="notes">' + "".join(f"<li>{esc(n)}</li>" for n in notes) + "</ul>"
 
 
-def page(title: str, subtitle: str, body: str, footer: str = "") -> str:
-    """A complete, self-contained HTML document."""
+def heading(parts: Sequence[str], sep: str = " · ") -> str:
+    """Escaped parts joined by ``sep``; each part is kept on one line (a date never breaks),
+    the line may only wrap between parts."""
+    return esc(sep).join(f'<span class="nw">{esc(p)}</span>' for p in parts)
+
+
+def page(
+    title: str,
+    subtitle: str,
+    body: str,
+    footer: str = "",
+    title_parts: Sequence[str] | None = None,
+    css: str = "",
+) -> str:
+    """A complete, self-contained HTML document.
+
+    ``title`` is the tab title (and the heading unless ``title_parts`` gives the heading as
+    parts that each stay on one line); ``css`` is added to the shared style sheet. Every
+    text argument is escaped here; ``body`` is HTML the caller built (escaped there).
+    """
     from naion import __version__
 
     foot = esc(footer) + (" · " if footer else "") + f"naion {esc(__version__)}"
+    h1 = heading(title_parts) if title_parts else esc(title)
     return (
         '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
-        f"<title>{esc(title)}</title><style>{CSS}</style></head><body>"
-        f'<header><h1>{esc(title)}</h1><div class="sub">{esc(subtitle)}</div></header>'
+        f"<title>{esc(title)}</title><style>{CSS}{css}</style></head><body>"
+        f'<header><h1>{h1}</h1><div class="sub">{esc(subtitle)}</div></header>'
         f"<main>{body}</main><footer>{foot}</footer>"
         f"<script>{SORT_JS}</script></body></html>\n"
     )

@@ -193,22 +193,25 @@ def page(
     footer: str = "",
     title_parts: Sequence[str] | None = None,
     css: str = "",
+    subtitle_parts: Sequence[str] | None = None,
 ) -> str:
     """A complete, self-contained HTML document.
 
     ``title`` is the tab title (and the heading unless ``title_parts`` gives the heading as
-    parts that each stay on one line); ``css`` is added to the shared style sheet. Every
+    parts that each stay on one line; ``subtitle_parts`` likewise for the line below);
+    ``css`` is added to the shared style sheet. Every
     text argument is escaped here; ``body`` is HTML the caller built (escaped there).
     """
     from naion import __version__
 
     foot = esc(footer) + (" · " if footer else "") + f"naion {esc(__version__)}"
     h1 = heading(title_parts) if title_parts else esc(title)
+    sub = heading(subtitle_parts) if subtitle_parts else esc(subtitle)
     return (
         '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
         f"<title>{esc(title)}</title><style>{CSS}{css}</style></head><body>"
-        f'<header><h1>{h1}</h1><div class="sub">{esc(subtitle)}</div></header>'
+        f'<header><h1>{h1}</h1><div class="sub">{sub}</div></header>'
         f"<main>{body}</main><footer>{foot}</footer>"
         f"<script>{SORT_JS}</script></body></html>\n"
     )

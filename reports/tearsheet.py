@@ -104,13 +104,17 @@ def tearsheet_html(run: SavedRun, step: Any = None) -> str:
         holdings_section(ctx),
         conventions_section(run),
     ]
-    sub = [f"run {run.run_id}", f"benchmark: {ctx.bench_label or 'none'}"]
-    sub.append(f"data as of {data_as_of(run)}")
+    sub = [
+        f"run {run.run_id}",
+        f"benchmark: {ctx.bench_label or 'none'}",
+        f"data as of {data_as_of(run)}",
+    ]
     return h.page(
         f"{title_of(run)} — naion tear sheet",
         " · ".join(sub),
         "".join(body),
         footer=f"tear sheet of saved run {run.run_id}",
+        subtitle_parts=sub,
         title_parts=title_parts(run),
         css=EXTRA_CSS + svg.CSS + CSS,
     )

@@ -84,9 +84,12 @@ def tearsheet_html(run: SavedRun, step: Any = None) -> str:
     if len(run.equity) < 2:
         raise InputError(f"run {run.run_id} has fewer than 2 days; nothing to report")
     tell("statistics")
-    ctx = Context.of(run)
+    ctx = Context(run)
     tell("tables")
-    body = [
+    from reports.html_parts import warn
+
+    body = [warn(w) for w in ctx.warnings]
+    body += [
         '<div class="grid2">',
         f'<section id="key-figures"><h2>Key figures</h2>{kpi_table(ctx)}'
         '<p class="small">Each column over the run\'s days, in '
@@ -134,16 +137,20 @@ class Context:
         self.label = run.title
         self.bench: Curve | None = None
         self.bench_label = ""
-        if run.benchmark is not None and len(run.benchmark.dropna()) == len(run.benchmark):
+        self.warnings: list[str] = []
+        if run.benchmark is not None:
             level = run.benchmark.astype("float64")
-            self.bench = Curve(level, float(level.iloc[0]))
-            self.bench_label = str(run.info.get("benchmark") or "benchmark")
+            gaps = int(level.isna().sum())
+            if gaps:
+                self.warnings.append(
+                    f"the saved benchmark has {gaps} missing days, so it is left out of this "
+                    "tear sheet (the strategy's figures are complete)."
+                )
+            else:
+                self.bench = Curve(level, float(level.iloc[0]))
+                self.bench_label = str(run.info.get("benchmark") or "benchmark")
         idx = run.equity.index
         self.x_range = (idx[0], idx[-1])
-
-    @classmethod
-    def of(cls, run: SavedRun) -> Context:
-        return cls(run)
 
     def series(self, fn: Any) -> dict[str, pd.Series]:
         """label → fn(curve) for the strategy, then the benchmark."""

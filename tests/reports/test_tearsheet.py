@@ -293,3 +293,15 @@ def test_page_parses_to_known_elements_only(built) -> None:
     text = built.tearsheet.read_text(encoding="utf-8")
     assert problems(text, (SORT_JS,)) == []
     assert len(parse(text).scripts) == 1
+
+
+def test_benchmark_with_gaps_is_left_out_and_said_so(runs) -> None:
+    from reports.tearsheet import tearsheet_html
+
+    run = runs["a"]
+    bench = run.benchmark.copy()
+    bench.iloc[100:103] = np.nan
+    text = tearsheet_html(planted(run, benchmark=bench))
+    assert 'role="alert"' in text and "the saved benchmark has 3 missing days" in text
+    head = re.search(r'<table class="kpi" id="kpi"><thead><tr>(.*?)</tr>', text).group(1)
+    assert "100% CSI 300 TR" not in head

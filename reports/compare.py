@@ -262,14 +262,14 @@ def asset_names(run: SavedRun) -> dict[str, str]:
 
 def weights_html(runs: Sequence[SavedRun], labels: Sequence[str]) -> str:
     from reports import svg
+    from reports.exposure import weekly_weights
     from reports.html_parts import section
 
     figs = []
     for run, lab in zip(runs, labels, strict=True):
-        weekly = run.weights.resample("W-FRI").last().dropna(how="all")
         figs.append(
             svg.area_chart(
-                weekly,
+                weekly_weights(run.weights),
                 f"{lab}: weights at the close",
                 asset_names(run),
                 fig_id=f"chart-weights-{lab}",

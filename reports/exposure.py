@@ -69,6 +69,18 @@ def _text(v: object, default: str) -> str:
     return str(v)
 
 
+def weekly_weights(weights: pd.DataFrame) -> pd.DataFrame:
+    """Weights on the run's first day, then at each week's last close (the last week ending on
+    the run's last day): what the weights-over-time charts draw."""
+    import pandas as pd
+
+    if weights.empty:
+        return weights
+    weekly = weights.resample("W-FRI").last().dropna(how="all")
+    weekly.index = pd.DatetimeIndex([min(d, weights.index[-1]) for d in weekly.index])
+    return pd.concat([weights.iloc[:1], weekly])
+
+
 def grouped_weights(run: SavedRun, by: str) -> pd.DataFrame:
     """Daily weights summed per group (columns), cash last."""
     w = run.weights.fillna(0.0)

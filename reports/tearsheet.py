@@ -169,7 +169,8 @@ class Context:
 def pct(v: float | None, digits: int = 2) -> str:
     if v is None or not math.isfinite(v):
         return "—"
-    return f"{v * 100:,.{digits}f}%"
+    text = f"{v * 100:,.{digits}f}%"
+    return text[1:] if text.startswith("-") and not text.strip("-0.,%") else text  # no "-0.0%"
 
 
 def num(v: float | None, digits: int = 2) -> str:
@@ -294,8 +295,8 @@ def growth_section(ctx: Context) -> str:
         baseline=0.0,
         x_range=ctx.x_range,
         fig_id="chart-growth",
-        caption="Equity / starting capital − 1 (the first day's purchase costs show); the "
-        "benchmark from its first level.",
+        caption="Equity / starting capital − 1 (the first day's purchase costs show)"
+        + ("; the benchmark from its first level." if ctx.bench is not None else "."),
     )
     return f'<section id="growth"><h2>Growth</h2>{chart}</section>'
 
@@ -465,22 +466,21 @@ def holdings_section(ctx: Context) -> str:
     import pandas as pd
 
     from reports import svg
-    from reports.exposure import CASH, sleeves_of
+    from reports.exposure import CASH, sleeves_of, weekly_weights
 
     run = ctx.run
     w = run.weights.astype("float64")
     if w.empty:
         return '<section id="holdings"><h2>Holdings</h2><p>No weights saved.</p></section>'
     labels = asset_labels(run)
-    weekly = w.resample("W-FRI").last().dropna(how="all")
-    weekly.index = [min(d, w.index[-1]) for d in weekly.index]  # the last week ends on the last day
     chart = svg.area_chart(
-        weekly,
+        weekly_weights(w),
         "Weights over time",
         labels,
         x_range=ctx.x_range,
         fig_id="chart-holdings",
-        caption="Weights at each week's last close after trading (from the run's weights.csv); "
+        caption="Weights after trading on the first day and at each week's last close (from "
+        "the run's weights.csv); "
         "cash in grey.",
     )
     sleeves = sleeves_of(run)

@@ -35,7 +35,8 @@ def kpi(text: str) -> dict[str, list[str]]:
 
 
 def pct(v: float, digits: int = 2) -> str:
-    return f"{v * 100:,.{digits}f}%"
+    text = f"{v * 100:,.{digits}f}%"
+    return "0.0%" if text == "-0.0%" else text  # the page drops the sign of a rounded zero
 
 
 def planted(run, **changes):

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import html
 import math
+import re
 from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -49,7 +50,7 @@ code.cond { background: var(--band); padding: 2px 6px; border-radius: 3px; }
 figure { margin: 10px 0 18px; } figure img, figure svg { max-width: 100%; height: auto; }
 figcaption { color: var(--muted); font-size: 12px; }
 footer { color: var(--muted); font-size: 12px; padding: 10px 32px 30px; }
-.grid2 { display: grid; grid-template-columns: 1fr 1fr; gap: 14px; }
+.grid2 { display: grid; grid-template-columns: minmax(0, 1fr) minmax(0, 1fr); gap: 14px; }
 @media (max-width: 900px) { .grid2 { grid-template-columns: 1fr; } }
 """
 
@@ -90,8 +91,17 @@ if (m && first) { naionSort(first, parseInt(m[2], 10), m[1] !== '-'); }
 """
 
 
+_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
 def esc(value: Any) -> str:
     return html.escape("" if value is None else str(value), quote=True)
+
+
+def text(value: Any) -> str:
+    """``value`` escaped, each ISO date in it kept on one line (a date never breaks at its
+    hyphens when the text wraps)."""
+    return _DATE.sub(lambda m: f'<span class="nw">{m.group(0)}</span>', esc(value))
 
 
 def _is_na(v: Any) -> bool:
@@ -154,14 +164,14 @@ def table(
                 sign = ""
                 if col in signed:
                     sign = " neg" if x < 0 else " pos" if x > 0 else ""
-                text = fmt_number(x, kinds.get(col, "num"))
-                cells.append(f'<td class="num{sign}" data-v="{x!r}">{esc(text)}</td>')
+                shown = fmt_number(x, kinds.get(col, "num"))
+                cells.append(f'<td class="num{sign}" data-v="{x!r}">{esc(shown)}</td>')
             else:
                 if _is_na(v):
                     cells.append('<td class="na">—</td>')
                 else:
-                    text = v.isoformat() if hasattr(v, "isoformat") else v
-                    cells.append(f"<td>{esc(text)}</td>")
+                    shown = v.isoformat() if hasattr(v, "isoformat") else v
+                    cells.append(f"<td>{text(shown)}</td>")
         body.append("<tr>" + "".join(cells) + "</tr>")
     return (
         f'<div class="scroll"><table class="{cls}"{tid}><thead><tr>{"".join(head)}</tr>'
@@ -170,14 +180,14 @@ def table(
 
 
 def meta_list(items: Mapping[str, Any]) -> str:
-    rows = "".join(f"<dt>{esc(k)}</dt><dd>{esc(v)}</dd>" for k, v in items.items())
+    rows = "".join(f"<dt>{esc(k)}</dt><dd>{text(v)}</dd>" for k, v in items.items())
     return f'<dl class="meta">{rows}</dl>'
 
 
 def notes_list(notes: Sequence[str]) -> str:
     if not notes:
         return ""
-    return '<ul class="notes">' + "".join(f"<li>{esc(n)}</li>" for n in notes) + "</ul>"
+    return '<ul class="notes">' + "".join(f"<li>{text(n)}</li>" for n in notes) + "</ul>"
 
 
 def heading(parts: Sequence[str], sep: str = " · ") -> str:

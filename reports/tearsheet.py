@@ -38,7 +38,8 @@ CSS = """
 .grid2 { align-items: start; }
 table.kpi { border-collapse: collapse; width: 100%; font-variant-numeric: tabular-nums; }
 table.kpi th, table.kpi td { padding: 3px 8px; border-bottom: 1px solid var(--line); }
-table.kpi td.num, table.kpi th.num { text-align: right; white-space: nowrap; }
+table.kpi th.num { text-align: right; }
+table.kpi td.num { text-align: right; white-space: nowrap; }
 table.kpi thead th { background: #eef1f5; vertical-align: bottom; text-align: left; }
 table.kpi tr.group th { text-align: left; background: var(--band); font-size: 12px;
                         color: var(--muted); }

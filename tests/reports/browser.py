@@ -40,8 +40,13 @@ MEASURE_JS = """
   document.querySelectorAll('header .nw').forEach(function (el, i) {
     lines[i + ':' + el.textContent] = el.getClientRects().length;
   });
+  var broken = [];
+  document.querySelectorAll('main .nw').forEach(function (el) {
+    if (el.getClientRects().length > 1) { broken.push(el.textContent); }
+  });
   var out = {scrollWidth: root.scrollWidth, clientWidth: root.clientWidth,
              bodyScrollWidth: document.body.scrollWidth, scrollers: wide, lines: lines,
+             broken: broken, kept: document.querySelectorAll('main .nw').length,
              h1Height: document.querySelector('header h1').getBoundingClientRect().height};
   root.setAttribute('data-measure', JSON.stringify(out));
 })();
@@ -84,7 +89,8 @@ def render(binary: Path, page: Path, tmp: Path) -> tuple[str, Path]:
 
 def measure(binary: Path, page: Path, tmp: Path, width: int = WIDTH) -> dict[str, Any]:
     """Layout facts of ``page`` at ``width`` px: document scroll width, elements that scroll
-    sideways, line boxes of each heading part."""
+    sideways, line boxes of each heading part, and the dates (``.nw``) in the body that broke
+    across lines (``broken``) out of how many (``kept``)."""
     text = page.read_text(encoding="utf-8")
     at = text.rindex("</body>")
     probe = tmp / f"measure-{page.name}"

@@ -22,6 +22,7 @@ def test_tearsheet_renders(built, chromium: Path, tmp_path: Path) -> None:
     check_png(png)
     got = measure(chromium, built.tearsheet, tmp_path)
     assert got["scrollWidth"] <= 1280 and got["scrollers"] == [], got
+    assert got["broken"] == [] and got["kept"] > 20, got
     assert got["lines"] == {
         "0:钠离子 supply chain, equal weight": 1,
         "1:2019-01-02 → 2024-01-01": 1,
@@ -40,11 +41,14 @@ def test_long_title_wraps_between_parts_only(runs, chromium: Path, tmp_path: Pat
 
     run = runs["a"]
     long = "Sodium-ion supply chain, equal weight across cells, cathode, anode and electrolyte"
-    page = write_tearsheet(
-        dataclasses.replace(run, info={**run.info, "title": long}), tmp_path / "long.html"
-    )
-    got = measure(chromium, page, tmp_path, width=900)
-    assert got["lines"]["1:2019-01-02 → 2024-01-01"] == 1  # the period never breaks
+    bench = "70% SPDR S&P 500 ETF Trust TR + 30% CSI 300 TR + a long third part of the blend"
+    info = {**run.info, "title": long, "benchmark": bench, "strategy": "a-long-strategy-name"}
+    page = write_tearsheet(dataclasses.replace(run, info=info), tmp_path / "long.html")
+    for width in (1280, 900):
+        got = measure(chromium, page, tmp_path, width=width)
+        assert got["lines"]["1:2019-01-02 → 2024-01-01"] == 1  # the period never breaks
+        assert got["broken"] == [], (width, got["broken"])  # nor any date in the body
+        assert got["scrollWidth"] <= width, (width, got)
 
 
 def test_comparison_renders(built, chromium: Path, tmp_path: Path) -> None:

@@ -177,6 +177,7 @@ def test_fits_1280_px_in_chromium(built, runs, naion_home: Path, chromium, tmp_p
         assert got["scrollWidth"] <= 1280, (page.name, got)
         assert got["scrollers"] == [], (page.name, got["scrollers"])  # no table scrolls sideways
         assert all(n == 1 for n in got["lines"].values()), got["lines"]  # no part breaks
+        assert got["broken"] == [], (page.name, got["broken"])  # nor any date in the body
 
 
 def test_same_currency_has_no_warning(runs, tmp_path: Path, no_network) -> None:

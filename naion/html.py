@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import html
 import math
+import re
 from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -24,6 +25,7 @@ body { margin: 0; color: var(--ink); background: #fff;
              "PingFang SC", "Microsoft YaHei", sans-serif; }
 header { padding: 22px 32px 14px; border-bottom: 3px solid var(--accent); }
 header h1 { margin: 0 0 4px; font-size: 22px; }
+.nw { white-space: nowrap; }
 header .sub { color: var(--muted); }
 main { padding: 18px 32px 40px; max-width: 1280px; }
 h2 { font-size: 17px; margin: 26px 0 8px; border-bottom: 1px solid var(--line);
@@ -35,6 +37,8 @@ table.data { border-collapse: collapse; width: 100%; font-variant-numeric: tabul
 table.data th, table.data td { padding: 5px 9px; border-bottom: 1px solid var(--line);
                                text-align: left; white-space: nowrap; }
 table.data td.num, table.data th.num { text-align: right; }
+table.data.wrap th, table.data.wrap td { white-space: normal; overflow-wrap: anywhere; }
+table.data.wrap td.num { white-space: nowrap; overflow-wrap: normal; }
 table.data tbody tr:nth-child(even) { background: var(--band); }
 table.data th { background: #eef1f5; position: sticky; top: 0; }
 table.sortable th { cursor: pointer; user-select: none; }
@@ -46,7 +50,7 @@ code.cond { background: var(--band); padding: 2px 6px; border-radius: 3px; }
 figure { margin: 10px 0 18px; } figure img, figure svg { max-width: 100%; height: auto; }
 figcaption { color: var(--muted); font-size: 12px; }
 footer { color: var(--muted); font-size: 12px; padding: 10px 32px 30px; }
-.grid2 { display: grid; grid-template-columns: 1fr 1fr; gap: 14px; }
+.grid2 { display: grid; grid-template-columns: minmax(0, 1fr) minmax(0, 1fr); gap: 14px; }
 @media (max-width: 900px) { .grid2 { grid-template-columns: 1fr; } }
 """
 
@@ -87,8 +91,17 @@ if (m && first) { naionSort(first, parseInt(m[2], 10), m[1] !== '-'); }
 """
 
 
+_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
 def esc(value: Any) -> str:
     return html.escape("" if value is None else str(value), quote=True)
+
+
+def text(value: Any) -> str:
+    """``value`` escaped, each ISO date in it kept on one line (a date never breaks at its
+    hyphens when the text wraps)."""
+    return _DATE.sub(lambda m: f'<span class="nw">{m.group(0)}</span>', esc(value))
 
 
 def _is_na(v: Any) -> bool:
@@ -122,10 +135,16 @@ def table(
     signed: Sequence[str] = (),
     table_id: str | None = None,
     header: Callable[[str], str] | None = None,
+    wrap: bool = False,
 ) -> str:
-    """An HTML table; ``kinds`` maps columns to num/pct/money/int/text formatting."""
+    """An HTML table; ``kinds`` maps columns to num/pct/money/int/text formatting.
+
+    ``wrap`` lets text cells and headers wrap (numbers never do), so a wide table fits the
+    page instead of scrolling sideways."""
     kinds = dict(kinds or {})
     cls = "data sortable" if sortable else "data"
+    if wrap:
+        cls += " wrap"
     tid = f' id="{esc(table_id)}"' if table_id else ""
     head = []
     for col in frame.columns:
@@ -145,14 +164,14 @@ def table(
                 sign = ""
                 if col in signed:
                     sign = " neg" if x < 0 else " pos" if x > 0 else ""
-                text = fmt_number(x, kinds.get(col, "num"))
-                cells.append(f'<td class="num{sign}" data-v="{x!r}">{esc(text)}</td>')
+                shown = fmt_number(x, kinds.get(col, "num"))
+                cells.append(f'<td class="num{sign}" data-v="{x!r}">{esc(shown)}</td>')
             else:
                 if _is_na(v):
                     cells.append('<td class="na">—</td>')
                 else:
-                    text = v.isoformat() if hasattr(v, "isoformat") else v
-                    cells.append(f"<td>{esc(text)}</td>")
+                    shown = v.isoformat() if hasattr(v, "isoformat") else v
+                    cells.append(f"<td>{text(shown)}</td>")
         body.append("<tr>" + "".join(cells) + "</tr>")
     return (
         f'<div class="scroll"><table class="{cls}"{tid}><thead><tr>{"".join(head)}</tr>'
@@ -161,26 +180,48 @@ def table(
 
 
 def meta_list(items: Mapping[str, Any]) -> str:
-    rows = "".join(f"<dt>{esc(k)}</dt><dd>{esc(v)}</dd>" for k, v in items.items())
+    rows = "".join(f"<dt>{esc(k)}</dt><dd>{text(v)}</dd>" for k, v in items.items())
     return f'<dl class="meta">{rows}</dl>'
 
 
 def notes_list(notes: Sequence[str]) -> str:
     if not notes:
         return ""
-    return '<ul class="notes">' + "".join(f"<li>{esc(n)}</li>" for n in notes) + "</ul>"
+    return '<ul class="notes">' + "".join(f"<li>{text(n)}</li>" for n in notes) + "</ul>"
 
 
-def page(title: str, subtitle: str, body: str, footer: str = "") -> str:
-    """A complete, self-contained HTML document."""
+def heading(parts: Sequence[str], sep: str = " · ") -> str:
+    """Escaped parts joined by ``sep``; each part is kept on one line (a date never breaks),
+    the line may only wrap between parts."""
+    return esc(sep).join(f'<span class="nw">{esc(p)}</span>' for p in parts)
+
+
+def page(
+    title: str,
+    subtitle: str,
+    body: str,
+    footer: str = "",
+    title_parts: Sequence[str] | None = None,
+    css: str = "",
+    subtitle_parts: Sequence[str] | None = None,
+) -> str:
+    """A complete, self-contained HTML document.
+
+    ``title`` is the tab title (and the heading unless ``title_parts`` gives the heading as
+    parts that each stay on one line; ``subtitle_parts`` likewise for the line below);
+    ``css`` is added to the shared style sheet. Every
+    text argument is escaped here; ``body`` is HTML the caller built (escaped there).
+    """
     from naion import __version__
 
     foot = esc(footer) + (" · " if footer else "") + f"naion {esc(__version__)}"
+    h1 = heading(title_parts) if title_parts else esc(title)
+    sub = heading(subtitle_parts) if subtitle_parts else esc(subtitle)
     return (
         '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
-        f"<title>{esc(title)}</title><style>{CSS}</style></head><body>"
-        f'<header><h1>{esc(title)}</h1><div class="sub">{esc(subtitle)}</div></header>'
+        f"<title>{esc(title)}</title><style>{CSS}{css}</style></head><body>"
+        f'<header><h1>{h1}</h1><div class="sub">{sub}</div></header>'
         f"<main>{body}</main><footer>{foot}</footer>"
         f"<script>{SORT_JS}</script></body></html>\n"
     )

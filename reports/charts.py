@@ -1,4 +1,5 @@
-"""Matplotlib charts rendered to inline SVG for naion's HTML reports.
+"""Matplotlib charts rendered to inline SVG (for pages that want matplotlib's drawing; naion's
+own reports use the lighter :mod:`reports.svg`).
 
 Every chart is drawn on a fresh :class:`matplotlib.figure.Figure` (no pyplot state, nothing
 left open) and returned as an ``<svg>`` element ready to paste into a page: the XML prolog,
@@ -55,6 +56,12 @@ def clean_svg(text: str) -> str:
     """Every SVG document in ``text`` (one chart, or a whole HTML page) as an inline
     ``<svg>`` element: no XML prolog, DOCTYPE, RDF metadata, comments or namespace URLs."""
     return _SVG.sub(_clean_element, _PROLOG.sub("", text)).strip()
+
+
+def text(value: object) -> str:
+    """A label as matplotlib should print it: ``$`` would start mathtext (and a stray one
+    raises), so it is escaped; everything else is drawn as given (glyph paths in the SVG)."""
+    return str(value).replace("$", r"\$")
 
 
 def new_figure(height: float = 3.6, width: float = WIDTH) -> tuple[Figure, Axes]:
@@ -143,13 +150,13 @@ def line_chart(
         style: dict[str, Any] = {"linewidth": 1.4, "color": color}
         if name in dashed:
             style.update(linewidth=1.1, linestyle=(0, (4, 2)), alpha=0.9)
-        ax.plot(s.index, s.to_numpy(dtype="float64"), label=name, **style)
+        ax.plot(s.index, s.to_numpy(dtype="float64"), label=text(name), **style)
         if fill:
             ax.fill_between(s.index, s.to_numpy(dtype="float64"), 0.0, color=color, alpha=0.12)
     if baseline is not None:
         ax.axhline(baseline, color="#7a8591", linewidth=0.8)
-    ax.set_title(title, loc="left", fontsize=11, fontweight="bold")
-    ax.set_ylabel(ylabel, fontsize=9)
+    ax.set_title(text(title), loc="left", fontsize=11, fontweight="bold")
+    ax.set_ylabel(text(ylabel), fontsize=9)
     _dates(ax)
     if percent:
         _percent(ax, decimals=0)
@@ -182,7 +189,7 @@ def area_chart(
         labels["other"] = "other"
     fig, ax = new_figure(height)
     ys = [data[c].to_numpy(dtype="float64") for c in data.columns]
-    names = [labels.get(str(c), str(c)) for c in data.columns]
+    names = [text(labels.get(str(c), str(c))) for c in data.columns]
     colors = [PALETTE[i % len(PALETTE)] for i in range(len(ys))]
     if cash is not None:
         ys.append(cash.to_numpy(dtype="float64"))
@@ -192,7 +199,7 @@ def area_chart(
         ax.stackplot(data.index, np.vstack(ys), labels=names, colors=colors, linewidth=0.0)
     ax.set_ylim(0.0, max(1.0, float(np.nansum(np.vstack(ys), axis=0).max()) if ys else 1.0))
     ax.margins(x=0)
-    ax.set_title(title, loc="left", fontsize=11, fontweight="bold")
+    ax.set_title(text(title), loc="left", fontsize=11, fontweight="bold")
     _dates(ax)
     _percent(ax, decimals=0)
     _legend(ax, len(names))
@@ -213,11 +220,11 @@ def bar_chart(
     colors = [PALETTE[4] if highlight_negative and x < 0 else PALETTE[0] for x in v.fillna(0.0)]
     pos = list(range(n))[::-1]
     ax.barh(pos, v.fillna(0.0).to_numpy(), color=colors, height=0.65)
-    ax.set_yticks(pos, [str(i) for i in values.index], fontsize=9)
+    ax.set_yticks(pos, [text(i) for i in values.index], fontsize=9)
     ax.grid(False, axis="y")
     ax.axvline(0.0, color="#7a8591", linewidth=0.8)
-    ax.set_title(title, loc="left", fontsize=11, fontweight="bold")
-    ax.set_xlabel(xlabel, fontsize=9)
+    ax.set_title(text(title), loc="left", fontsize=11, fontweight="bold")
+    ax.set_xlabel(text(xlabel), fontsize=9)
     if percent:
         _percent(ax, "x")
     return to_svg(fig)
@@ -241,12 +248,12 @@ def grouped_bars(
             x + (j - (n_cols - 1) / 2) * width,
             frame[col].fillna(0.0).to_numpy(dtype="float64"),
             width=width * 0.95,
-            label=str(col),
+            label=text(col),
             color=PALETTE[j % len(PALETTE)],
         )
-    ax.set_xticks(x, [str(i) for i in frame.index], fontsize=9)
+    ax.set_xticks(x, [text(i) for i in frame.index], fontsize=9)
     ax.grid(False, axis="x")
-    ax.set_title(title, loc="left", fontsize=11, fontweight="bold")
+    ax.set_title(text(title), loc="left", fontsize=11, fontweight="bold")
     if percent:
         _percent(ax, decimals=0)
     _legend(ax, n_cols)

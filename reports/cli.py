@@ -57,24 +57,34 @@ def report_cmd(
     from strategies.runs import load_run
 
     ids = [run_id, *(compare or [])]
-    runs = [load_run(i) for i in ids]
     if metrics:
-        _metrics(runs, fmt, output)
+        _metrics([load_run(i) for i in ids], fmt, output)
         return
     if output is None:
         raise InputError("--output FILE is required to write a report", hint="e.g. -o report.html")
     if output.exists() and output.is_dir():
         raise InputError(f"--output {output} is a folder", hint="name an HTML file")
-    from naion.output import console
+    from naion.output import console, save_text
+    from reports.progress import steps
 
-    if len(runs) == 1:
-        from reports.tearsheet import write_tearsheet
+    kind = "tear sheet" if len(ids) == 1 else "comparison"
+    with steps(f"naion report ({kind})") as step:
+        runs = []
+        for i in ids:
+            step(f"loading run {i}")
+            runs.append(load_run(i))
+        if len(runs) == 1:
+            from reports.tearsheet import tearsheet_html
 
-        write_tearsheet(runs[0], output)
-    else:
-        from reports.compare import write_comparison
+            text = tearsheet_html(runs[0], step)
+        else:
+            from reports.compare import check_runs, comparison_html
 
-        write_comparison(runs, output)
+            check_runs(runs)
+            step("building the page")
+            text = comparison_html(runs)
+        step(f"writing {output}")
+        save_text(output, text)
     console(stderr=True).print(f"wrote {output}")
 
 

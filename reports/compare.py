@@ -2,6 +2,8 @@
 
 Conventions:
 
+* the runs keep the order they were named in, everywhere on the page (heading, tables,
+  legends, charts, exposure columns, notes); distinct benchmarks follow the runs;
 * every run is shown in its own base currency; returns and ratios are comparable across
   currencies, money amounts (fees, taxes) are not — the page says so at the top when the
   base currencies differ;
@@ -10,9 +12,12 @@ Conventions:
   benchmark shared by several runs (same name, currency, days and levels) is drawn once;
 * drawdown = curve / running peak − 1, the peak starting at 1 (the capital);
 * rolling volatility = standard deviation of the last 63 daily returns × √P, with P the
-  run's periods per year;
+  run's periods per year, drawn once the window is full;
 * metrics as in :mod:`strategies.metrics` (see :mod:`reports.stats`), each over its run's
-  own period; exposure as in :mod:`reports.exposure`.
+  own period; exposure (by sleeve, supply-chain segment, market and currency) as in
+  :mod:`reports.exposure`;
+* the page fits 1,280 px without sideways scrolling: text cells wrap, and tables with a
+  column per run are split into blocks of :data:`RUNS_PER_TABLE` runs.
 """
 
 from __future__ import annotations
@@ -30,6 +35,7 @@ if TYPE_CHECKING:
     from strategies.runs import SavedRun
 
 ROLLING_DAYS = 63
+RUNS_PER_TABLE = 6
 HEADERS = {
     "series": "series",
     "total_return": "total return",
@@ -47,6 +53,15 @@ HEADERS = {
 
 def write_comparison(runs: list[SavedRun], path: Path) -> Path:
     """Write the comparison of ``runs`` to ``path`` (HTML) and return the path."""
+    check_runs(runs)
+    text = comparison_html(runs)
+    from naion.output import save_text
+
+    return save_text(Path(path), text)
+
+
+def check_runs(runs: Sequence[SavedRun]) -> None:
+    """At least one run, none named twice (else one InputError line)."""
     from naion.errors import InputError
 
     if not runs:
@@ -55,20 +70,18 @@ def write_comparison(runs: list[SavedRun], path: Path) -> Path:
     dupes = sorted({i for i in ids if ids.count(i) > 1})
     if dupes:
         raise InputError(f"run {dupes[0]!r} is named twice")
-    text = comparison_html(runs)
-    from naion.output import save_text
 
-    return save_text(Path(path), text)
+
+def last_day(run: SavedRun) -> str:
+    return run.equity.index[-1].date().isoformat()
 
 
 def comparison_html(runs: Sequence[SavedRun]) -> str:
     """The whole comparison page."""
-    from reports import charts
-    from reports.fonts import configure
-    from reports.html_parts import EXTRA_CSS, figure, section, warn
+    from reports import svg
+    from reports.html_parts import EXTRA_CSS, section, warn
     from reports.stats import benchmarks
 
-    configure()
     labels = [r.run_id for r in runs]
     benches = benchmarks(runs)
     bench_labels = [lab for lab, _ in benches]
@@ -76,9 +89,10 @@ def comparison_html(runs: Sequence[SavedRun]) -> str:
     for lab, r in benches:
         assert r.benchmark is not None
         curves[lab] = r.benchmark / float(r.benchmark.iloc[0])
+    colors = svg.colors_for(list(curves), bench_labels)
 
-    body = [f"<style>{EXTRA_CSS}</style>"]
-    bases = sorted({r.base_currency for r in runs})
+    body = []
+    bases = list(dict.fromkeys(r.base_currency for r in runs))
     if len(bases) > 1:
         body.append(
             warn(
@@ -89,7 +103,11 @@ def comparison_html(runs: Sequence[SavedRun]) -> str:
             )
         )
     runs_table = h.table(
-        runs_frame(runs), {"days": "int", "capital": "int"}, sortable=False, table_id="runs"
+        runs_frame(runs),
+        {"days": "int", "capital": "int"},
+        sortable=False,
+        table_id="runs",
+        wrap=True,
     )
     body.append(section("Runs", runs_table))
     body.append(
@@ -104,31 +122,30 @@ def comparison_html(runs: Sequence[SavedRun]) -> str:
     body.append(
         section(
             "Growth of 1",
-            figure(
-                charts.line_chart(
-                    curves,
-                    "Equity rebased to 1 at each run's start",
-                    "growth of 1",
-                    dashed=bench_labels,
-                    baseline=1.0,
-                ),
-                "Runs solid, benchmarks dashed. Equity / starting capital (so the first "
-                "day's purchase costs show); benchmarks / their first level.",
+            svg.line_chart(
+                curves,
+                "Equity rebased to 1 at each run's start",
+                dashed=bench_labels,
+                baseline=1.0,
+                colors=colors,
+                fig_id="chart-growth",
+                caption="Runs solid, benchmarks dashed. Equity / starting capital (so the "
+                "first day's purchase costs show); benchmarks / their first level.",
             ),
         )
     )
     body.append(
         section(
             "Drawdowns",
-            figure(
-                charts.line_chart(
-                    {k: drawdown(v) for k, v in curves.items()},
-                    "Drawdown from the running peak",
-                    percent=True,
-                    dashed=bench_labels,
-                    baseline=0.0,
-                ),
-                "Curve / running peak − 1; the peak starts at the capital.",
+            svg.line_chart(
+                {k: drawdown(v) for k, v in curves.items()},
+                "Drawdown from the running peak",
+                percent=True,
+                dashed=bench_labels,
+                baseline=0.0,
+                colors=colors,
+                fig_id="chart-drawdown",
+                caption="Curve / running peak − 1; the peak starts at the capital.",
             ),
         )
     )
@@ -140,29 +157,43 @@ def comparison_html(runs: Sequence[SavedRun]) -> str:
     body.append(
         section(
             "Rolling volatility",
-            figure(
-                charts.line_chart(
-                    vols,
-                    f"{ROLLING_DAYS}-day rolling volatility, annualised",
-                    percent=True,
-                    dashed=bench_labels,
-                ),
-                f"Standard deviation of the last {ROLLING_DAYS} daily returns × √(periods "
-                "per year of the run).",
+            svg.line_chart(
+                vols,
+                f"{ROLLING_DAYS}-day rolling volatility, annualised",
+                percent=True,
+                dashed=bench_labels,
+                colors=colors,
+                fig_id="chart-rolling-vol",
+                caption=f"Standard deviation of the last {ROLLING_DAYS} daily returns × "
+                "√(periods per year of the run), drawn once the window is full.",
             ),
         )
     )
     body.append(weights_html(runs, labels))
     body.append(exposure_html(runs, labels))
-    body.append(section("Fees and taxes", h.table(costs_frame(runs), COST_KINDS, sortable=False)))
+    body.append(
+        section(
+            "Fees and taxes",
+            h.table(costs_frame(runs), COST_KINDS, sortable=False, table_id="costs", wrap=True),
+        )
+    )
     body.append(notes_html(runs))
     title = "naion comparison — " + ", ".join(labels)
     if len(title) > 120:
         title = f"naion comparison — {len(runs)} runs"
-    periods = sorted({f"{r.info.get('start')} → {r.info.get('end')}" for r in runs})
-    subtitle = f"{len(runs)} runs · {'; '.join(periods)} · base {', '.join(bases)}"
-    as_of = sorted({str(r.info.get("data_as_of") or "unknown") for r in runs})
-    return h.page(title, subtitle, "".join(body), footer=f"data as of {', '.join(as_of)}")
+    sub = [f"{len(runs)} runs"] + [
+        f"{r.run_id}: {r.info.get('start')} → {r.info.get('end')}, {r.base_currency}" for r in runs
+    ]
+    as_of = "; ".join(f"{r.run_id} {last_day(r)}" for r in runs)
+    return h.page(
+        title,
+        " · ".join(sub),
+        "".join(body),
+        footer=f"data as of the runs' last days: {as_of}",
+        title_parts=["naion comparison", *labels],
+        subtitle_parts=sub,
+        css=EXTRA_CSS + svg.CSS,
+    )
 
 
 def _periods(run: SavedRun) -> float:
@@ -178,7 +209,7 @@ def drawdown(curve: pd.Series) -> pd.Series:
 
 
 def rolling_vol(returns: pd.Series, periods: float, days: int = ROLLING_DAYS) -> pd.Series:
-    return returns.rolling(days).std() * math.sqrt(periods)
+    return returns.rolling(days, min_periods=days).std() * math.sqrt(periods)
 
 
 def runs_frame(runs: Sequence[SavedRun]) -> pd.DataFrame:
@@ -197,7 +228,7 @@ def runs_frame(runs: Sequence[SavedRun]) -> pd.DataFrame:
                 "benchmark": str(r.info.get("benchmark") or "none")
                 if r.benchmark is not None
                 else "none",
-                "data as of": str(r.info.get("data_as_of") or "unknown"),
+                "data as of": last_day(r),
             }
             for r in runs
         ]
@@ -214,56 +245,100 @@ def metrics_html(runs: Sequence[SavedRun]) -> str:
     kinds["fees"] = kinds["taxes"] = "money"
     signed = ("total_return", "cagr", "max_drawdown")
     return h.table(
-        shown, kinds, signed=signed, table_id="metrics", header=lambda c: HEADERS.get(c, c)
+        shown,
+        kinds,
+        signed=signed,
+        table_id="metrics",
+        header=lambda c: HEADERS.get(c, c),
+        wrap=True,
     )
 
 
+def asset_names(run: SavedRun) -> dict[str, str]:
+    from reports.tearsheet import asset_labels
+
+    return asset_labels(run)
+
+
 def weights_html(runs: Sequence[SavedRun], labels: Sequence[str]) -> str:
-    from reports import charts
-    from reports.fonts import label
-    from reports.html_parts import figure, section
+    from reports import svg
+    from reports.exposure import weekly_weights
+    from reports.html_parts import section
 
     figs = []
     for run, lab in zip(runs, labels, strict=True):
-        names = {}
-        for row in run.assets.to_dict("records"):
-            code = str(row["code"])
-            en = row.get("name_en")
-            en = str(en) if isinstance(en, str) and en else None
-            names[code] = f"{code} {label(str(row.get('name') or ''), en or '')}".strip()
-        weekly = run.weights.resample("W-FRI").last().dropna(how="all")
         figs.append(
-            figure(
-                charts.area_chart(weekly, f"{lab}: weights at the close", names),
-                "Stacked weights after trading at each week's last close; cash in grey.",
+            svg.area_chart(
+                weekly_weights(run.weights),
+                f"{lab}: weights at the close",
+                asset_names(run),
+                fig_id=f"chart-weights-{lab}",
+                caption="Stacked weights after trading at each week's last close; cash in grey.",
             )
         )
     return section("Weights over time", *figs)
 
 
-def exposure_html(runs: Sequence[SavedRun], labels: Sequence[str]) -> str:
-    from reports import charts
-    from reports.exposure import exposure_table
-    from reports.html_parts import figure, section
+def _blocks(labels: Sequence[str]) -> list[list[str]]:
+    return [list(labels[i : i + RUNS_PER_TABLE]) for i in range(0, len(labels), RUNS_PER_TABLE)]
 
-    seg = exposure_table(list(runs), "segment", list(labels))
-    mkt = exposure_table(list(runs), "market_currency", list(labels))
-    kinds = {c: "pct" for c in seg.columns[1:]}
-    avg = seg.set_index(seg.columns[0])[[f"{lab} avg" for lab in labels]]
-    avg.columns = list(labels)
-    chart = charts.grouped_bars(avg, "Average exposure by segment")
-    return section(
-        "Exposure",
-        "<h3>By supply-chain segment</h3>",
-        figure(chart, "Time-average weight per segment; cash shown separately."),
-        h.table(seg, kinds, sortable=False, table_id="exposure-segment"),
-        "<h3>By market and currency</h3>",
-        h.table(
-            mkt, {c: "pct" for c in mkt.columns[1:]}, sortable=False, table_id="exposure-market"
-        ),
-        '<p class="small">avg = mean of the daily weights over the run; latest = the last '
-        "day. Weights at the close after trading, in the run's base currency.</p>",
+
+def exposure_tables(
+    runs: Sequence[SavedRun], labels: Sequence[str], by: str, table_id: str
+) -> list[str]:
+    """Average and latest weight per group, a column per run (blocks of RUNS_PER_TABLE)."""
+    from reports.exposure import exposure_by_run
+
+    out = []
+    avg = exposure_by_run(list(runs), by, list(labels), "average")
+    latest = exposure_by_run(list(runs), by, list(labels), "latest")
+    for k, block in enumerate(_blocks(labels)):
+        suffix = f"-{k + 1}" if len(labels) > RUNS_PER_TABLE else ""
+        for name, frame in (("average", avg), ("latest", latest)):
+            part = frame[block].reset_index()
+            kinds = {c: "pct" for c in block}
+            out.append(
+                f"<h4>{h.esc(name)} weight</h4>"
+                + h.table(
+                    part,
+                    kinds,
+                    sortable=False,
+                    table_id=f"{table_id}-{name}{suffix}",
+                    wrap=True,
+                )
+            )
+    return out
+
+
+def exposure_html(runs: Sequence[SavedRun], labels: Sequence[str]) -> str:
+    from reports import svg
+    from reports.exposure import GROUPINGS, exposure_by_run, sleeves_of
+    from reports.html_parts import section
+
+    parts = []
+    groupings = ["segment", "market_currency"]
+    if any(sleeves_of(r) for r in runs):
+        groupings.insert(0, "sleeve")
+    for by in groupings:
+        title = GROUPINGS[by]
+        parts.append(f'<h3 id="exposure-by-{by}">By {h.esc(title)}</h3>')
+        if by != "market_currency":
+            avg = exposure_by_run(list(runs), by, list(labels), "average")
+            parts.append(
+                svg.bar_chart(
+                    avg,
+                    f"Average exposure by {title}",
+                    fig_id=f"chart-exposure-{by}",
+                    caption="Time-average weight per group; cash shown separately.",
+                )
+            )
+        parts += exposure_tables(runs, labels, by, f"exposure-{by.replace('_', '-')}")
+    parts.append(
+        '<p class="small">average = mean of the daily weights over the run; latest = the last '
+        "day. Weights at the close after trading, in the run's base currency. A sleeve is the "
+        "part of a sleeves strategy its spec names; a run without sleeves has none.</p>"
     )
+    return section("Exposure", *parts)
 
 
 COST_KINDS = {
@@ -314,18 +389,23 @@ def notes_html(runs: Sequence[SavedRun]) -> str:
         for line in c.conventions(r):
             if line not in conv:
                 conv.append(line)
-    notes = [f"{r.run_id}: {n}" for r in runs for n in c.run_notes(r)]
+    notes = pd.DataFrame(
+        [{"run": r.run_id, "note": n} for r in runs for n in c.run_notes(r)],
+        columns=["run", "note"],
+    )
     facts = {r.run_id: c.facts(r)["Fees and taxes paid"] for r in runs}
     assets = pd.concat([c.adjustments(r).assign(run=r.run_id) for r in runs], ignore_index=True)
     assets = assets[["run", *[col for col in assets.columns if col != "run"]]]
     parts = [
+        "<h3>Run notes</h3>",
+        h.table(notes, sortable=False, table_id="notes", wrap=True)
+        if len(notes)
+        else "<p>No run recorded a note.</p>",
         "<h3>Money conventions</h3>",
         h.notes_list(conv),
         "<h3>Fees and taxes paid</h3>",
         h.meta_list(facts),
         "<h3>Prices used per asset</h3>",
-        h.table(assets, sortable=True, table_id="assets"),
+        h.table(assets, sortable=True, table_id="assets", wrap=True),
     ]
-    if notes:
-        parts += ["<h3>Run notes</h3>", h.notes_list(notes)]
     return section("Conventions and notes", *parts)

@@ -69,8 +69,17 @@ def facts(run: SavedRun) -> dict[str, str]:
         if p
         else "252 periods per year",
         "Risk-free rate": "0",
-        "Data as of": str(run.info.get("data_as_of") or "unknown"),
+        "Data as of": data_note(run),
     }
+
+
+def data_note(run: SavedRun) -> str:
+    """The last close the run used, and how far the store reached when it ran."""
+    last = run.equity.index[-1].date().isoformat() if len(run.equity) else "unknown"
+    held = run.info.get("data_as_of")
+    if held and str(held) > last:
+        return f"{last} (the run's last close; the store held prices to {held})"
+    return f"{last} (the run's last close)"
 
 
 def benchmark_name(run: SavedRun) -> str:

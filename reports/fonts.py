@@ -1,9 +1,8 @@
-"""Matplotlib set-up for reports: a CJK-capable font when the machine has one, no log spam.
+"""Matplotlib set-up for :mod:`reports.charts`: a CJK-capable font when the machine has one,
+no log spam. (The reports themselves draw inline SVG with :mod:`reports.svg` and need none of
+this; the browser draws their text.)
 
-quantstats sets ``font.family = "Arial"`` when it is imported and passes ``fontname="Arial"``
-to its titles; most Linux machines have no Arial, so every chart logs ``findfont: Font
-family 'Arial' not found`` (the fallback, DejaVu Sans, is what gets drawn). :func:`configure`
-runs *after* ``import quantstats`` and
+:func:`configure` runs once per process (its result is cached) and
 
 * silences the ``matplotlib.font_manager`` logger (also hides "building the font cache"),
 * registers the first CJK font found (WenQuanYi Zen Hei from Debian ``fonts-wqy-zenhei``,
@@ -11,9 +10,11 @@ runs *after* ``import quantstats`` and
 * or keeps DejaVu Sans alone when there is none; charts then label assets with codes and
   English names (see :func:`label`), so no "Glyph missing" warning appears either way.
 
-:func:`quiet` wraps report generation: it ignores only the third-party warnings known to be
-harmless (pandas ``Pandas4Warning`` from quantstats' ``inplace=``, seaborn's matplotlib
-deprecations, quantstats' ``set_ticklabels`` UserWarning) and lets any other warning through.
+It imports matplotlib only (not quantstats, whose import alone takes seconds).
+
+:func:`quiet` wraps chart drawing: it ignores only the third-party warnings known to be
+harmless (pandas ``Pandas4Warning``, seaborn's matplotlib deprecations, the
+``set_ticklabels`` UserWarning) and lets any other warning through.
 """
 
 from __future__ import annotations
@@ -39,7 +40,7 @@ _state: dict[str, str | None] = {}
 
 
 def configure(candidates: Sequence[Path] | None = None) -> str | None:
-    """Import quantstats, then set matplotlib's fonts; returns the CJK family used or None.
+    """Set matplotlib's fonts; returns the CJK family used or None.
 
     Idempotent (the first call decides), unless ``candidates`` is given (tests use it to
     force the no-CJK path).
@@ -49,9 +50,6 @@ def configure(candidates: Sequence[Path] | None = None) -> str | None:
     logging.getLogger("matplotlib.font_manager").setLevel(logging.ERROR)
     os.environ.setdefault("MPLBACKEND", "Agg")
     import matplotlib
-
-    with quiet():
-        import quantstats  # noqa: F401  (sets font.family = Arial and the seaborn theme)
     from matplotlib import font_manager
 
     family = None

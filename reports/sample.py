@@ -1,252 +1,225 @@
-"""A synthetic, deterministic saved run for tests, the report bench and demos.
+"""Sample saved runs for tests, the report bench and demos — made by the real engine.
 
-:func:`write_sample_run` writes a run folder in exactly the layout :mod:`strategies.runs`
-reads (run.json, equity.csv, weights.csv, targets.csv, trades.csv, assets.csv) under
-``NAION_HOME/runs`` — without vectorbt and without market data. Prices are seeded random
-walks in local currency, converted to the base currency with a seeded FX walk; the
-portfolio rebalances to fixed weights on the first trading day of each month at the close,
-fractional shares, paying a commission (bps of traded value, with a minimum) and stamp duty
-(A-shares: sells; HK: both sides). The benchmark is a seeded level series starting at 1.
-Metrics use the formulas of :mod:`strategies.metrics` (via :mod:`reports.stats`).
+:func:`write_sample_store` fills NAION_HOME's store (through :class:`naion.store.Batch`)
+with seeded random-walk prices: A-share, HK and US listings from the curated universes, the
+CSI 300 total-return index, SPY and the USD/CNY and HKD/CNY rates (every business day from
+2014 to 2025). :func:`write_sample_run` writes a ``sleeves`` strategy file, runs it with the
+public engine API — ``Backtest(spec, start, end).run(reader, registry)`` — and saves it with
+:func:`strategies.runs.save_run`. A sample run is therefore a real run: the engine's money
+rules, notes and conventions; nothing here simulates trading.
+
+The prices are synthetic (not market data); every sample run's strategy title says so
+unless a title is given, and the store's ``source`` column reads ``sample``.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import zlib
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING
-
-from strategies.engine import CONVENTIONS as ENGINE_CONVENTIONS
 
 if TYPE_CHECKING:
     import numpy as np
+    import pandas as pd
 
     from strategies.runs import SavedRun
 
+SOURCE = "sample"
+FIRST, LAST = "2014-01-01", "2025-12-31"
+
 
 @dataclass(frozen=True)
-class SampleAsset:
+class SampleSeries:
     code: str
-    name: str
-    name_en: str
-    segment: str
-    market: str
-    currency: str
-    adjustment: str = "qfq"
-    drift: float = 0.10  # annual, local currency
-    vol: float = 0.35  # annual
+    start: float  # first close, local currency
+    drift: float  # annual
+    vol: float  # annual
+    adjusts: tuple[str, ...] = ("none", "qfq")
+    listed: str = FIRST
 
 
-ASSETS: dict[str, SampleAsset] = {
-    a.code: a
-    for a in (
-        SampleAsset("300750.SZ", "宁德时代", "CATL", "cells", "SZSE", "CNY", "qfq", 0.14, 0.40),
-        SampleAsset("600348.SH", "华阳股份", "Huayang", "cells", "SSE", "CNY", "qfq", 0.06, 0.38),
-        SampleAsset(
-            "002407.SZ", "多氟多", "Do-Fluoride", "electrolyte", "SZSE", "CNY", "qfq", 0.08, 0.45
-        ),
-        SampleAsset(
-            "300073.SZ", "当升科技", "Easpring", "cathode", "SZSE", "CNY", "qfq", 0.09, 0.42
-        ),
-        SampleAsset("600884.SH", "杉杉股份", "Shanshan", "anode", "SSE", "CNY", "none", 0.03, 0.36),
-        SampleAsset(
-            "1211.HK", "比亚迪股份", "BYD", "integrators", "HKEX", "HKD", "qfq", 0.15, 0.40
-        ),
-        SampleAsset("ALB", "Albemarle", "Albemarle", "lithium", "NYSE", "USD", "qfq", 0.02, 0.50),
-    )
-}
-FX_TO_CNY = {"CNY": 1.0, "HKD": 0.91, "USD": 7.1}
-CONVENTIONS = (
-    *ENGINE_CONVENTIONS,
-    "Synthetic data: seeded random walks written by reports.sample (not market prices).",
+SERIES = (
+    SampleSeries("300750.SZ", 80.0, 0.14, 0.40, listed="2018-06-11"),
+    SampleSeries("600348.SH", 8.0, 0.06, 0.38),
+    SampleSeries("002407.SZ", 15.0, 0.08, 0.45),
+    SampleSeries("300073.SZ", 25.0, 0.09, 0.42),
+    SampleSeries("600884.SH", 12.0, 0.03, 0.36, adjusts=("none",)),  # no adjusted series held
+    SampleSeries("1211.HK", 60.0, 0.15, 0.40),
+    SampleSeries("ALB", 60.0, 0.02, 0.50),
+    SampleSeries("000300.SH", 3500.0, 0.06, 0.22, adjusts=("none", "tr")),
+    SampleSeries("SPY", 180.0, 0.09, 0.17),
 )
+FX = {"USDCNY": (6.5, 0.04), "HKDCNY": (0.84, 0.04)}
+EQUAL_CODES = ("300750.SZ", "600348.SH", "002407.SZ", "300073.SZ", "600884.SH")
 
 
-def _rng(seed: int, key: str) -> np.random.Generator:
+def _rng(key: str) -> np.random.Generator:
     import numpy as np
 
-    return np.random.default_rng([seed, zlib.crc32(key.encode())])
+    return np.random.default_rng([7, zlib.crc32(key.encode())])
+
+
+def _walk(key: str, n: int, start: float, drift: float, vol: float) -> np.ndarray:
+    import numpy as np
+
+    steps = _rng(key).normal(drift / 252 - vol**2 / 504, vol / np.sqrt(252), n)
+    steps[0] = 0.0
+    return start * np.exp(np.cumsum(steps))
+
+
+def write_sample_store(home: Path | str | None = None) -> Path:
+    """Write the sample prices into the store of ``home`` (NAION_HOME); returns its path.
+
+    Idempotent: a store that already holds the sample is left as it is.
+    """
+    import numpy as np
+    import pandas as pd
+
+    from naion.store import Batch, Store
+
+    store = Store.open(home)
+    try:
+        if store.covered("bars:none", "SPY") is not None:
+            return store.path
+        days = pd.bdate_range(FIRST, LAST)
+        batch = Batch()
+        for s in SERIES:
+            d = days[days >= pd.Timestamp(s.listed)]
+            close = np.round(_walk(s.code, len(d), s.start, s.drift, s.vol), 2)
+            frame = pd.DataFrame(
+                {
+                    "date": d,
+                    "open": close,
+                    "high": close,
+                    "low": close,
+                    "close": close,
+                    "volume": 1e7,
+                    "amount": close * 1e7,
+                }
+            )
+            for adjust in s.adjusts:
+                batch.add("bars", frame.assign(source=SOURCE), code=s.code, adjust=adjust)
+                batch.cover(f"bars:{adjust}", s.code, d[0].date(), d[-1].date(), SOURCE)
+        for pair, (level, vol) in FX.items():
+            rate = np.round(_walk(pair, len(days), level, 0.0, vol), 6)
+            batch.add("fx", pd.DataFrame({"date": days, "rate": rate, "source": SOURCE}), pair=pair)
+            batch.cover("fx", pair, days[0].date(), days[-1].date(), SOURCE)
+        batch.add("securities", _securities())
+        store.write(batch)
+        return store.path
+    finally:
+        store.close()
+
+
+def _securities() -> pd.DataFrame:
+    import pandas as pd
+
+    from universes.loader import load_registry
+
+    reg = load_registry(None)
+    rows = []
+    for s in SERIES:
+        m = reg.members[s.code]
+        rows.append(
+            {
+                "code": s.code,
+                "name": m.name_zh or m.name_en,
+                "name_en": m.name_en,
+                "market": "INDEX" if m.kind == "index" else m.market,
+                "exchange": m.exchange,
+                "currency": m.currency,
+                "source": SOURCE,
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def sample_spec(
+    name: str,
+    title: str,
+    sleeves: Mapping[str, Sequence[str]],
+    invested: float,
+    base_currency: str,
+    capital: float,
+    benchmark: str,
+    rebalance: str = "M",
+) -> str:
+    """A ``sleeves`` strategy file: equal sleeves, equal members, ``invested`` in total."""
+    import json
+
+    per = invested / len(sleeves)
+    lines = [
+        f"name: {name}",
+        f"title: {json.dumps(title, ensure_ascii=False)}",
+        "type: sleeves",
+        f"base_currency: {base_currency}",
+        f"capital: {capital}",
+        f"rebalance: {{calendar: {rebalance}}}",
+        "sleeves:",
+    ]
+    for sleeve, codes in sleeves.items():
+        members = ", ".join(f"{json.dumps(c)}: 1" for c in codes)
+        lines.append(f"  {sleeve}: {{weight: {per:.6f}, members: {{{members}}}}}")
+    lines.append(f"benchmark: {{{json.dumps(benchmark)}: 1}}")
+    return "\n".join(lines) + "\n"
 
 
 def write_sample_run(
     run_id: str = "sample",
-    codes: Sequence[str] = ("300750.SZ", "600348.SH", "002407.SZ", "300073.SZ", "600884.SH"),
+    codes: Sequence[str] = EQUAL_CODES,
     years: float = 5.0,
     start: str = "2019-01-02",
     base_currency: str = "CNY",
     capital: float = 1_000_000.0,
-    seed: int = 7,
-    benchmark: str | None = "100% CSI 300 TR",
+    benchmark: str | None = "000300.SH",
     cash_weight: float = 0.02,
-    commission_bps: float = 2.5,
-    title: str = "钠离子 supply chain, equal weight",
-    strategy: str | None = None,
+    title: str | None = None,
+    sleeves: Mapping[str, Sequence[str]] | None = None,
+    rebalance: str = "M",
 ) -> SavedRun:
-    """Write a synthetic run ``run_id`` under NAION_HOME/runs and return it loaded."""
-    import numpy as np
+    """Run a sample strategy through the engine and save it as ``run_id`` (replacing a
+    saved run of that id). ``benchmark=None`` names SPX, which the sample store does not
+    hold: the run then has no benchmark series (and a note that says why)."""
+    import shutil
+
     import pandas as pd
 
-    from naion.output import to_json
-    from reports.stats import metrics_of
-    from strategies.metrics import periods_per_year
-    from strategies.runs import load_run, runs_dir
+    from naion.settings import paths
+    from naion.store import Store
+    from strategies.engine import Backtest
+    from strategies.runs import load_run, runs_dir, save_run
+    from strategies.spec import get_spec
+    from universes.loader import registry_for_home
 
-    dates = pd.bdate_range(start, periods=round(years * 252)).astype("datetime64[us]")
-    n_days, assets = len(dates), [ASSETS[c] for c in codes]
-    n = len(assets)
-    local = np.empty((n_days, n))
-    fx = np.empty((n_days, n))
-    for j, a in enumerate(assets):
-        rng = _rng(seed, a.code)
-        steps = rng.normal(a.drift / 252 - a.vol**2 / 504, a.vol / np.sqrt(252), n_days)
-        steps[0] = 0.0
-        local[:, j] = 20.0 * np.exp(np.cumsum(steps))
-        fx[:, j] = _fx_path(seed, a.currency, base_currency, n_days)
-    price = local * fx
-    targets = np.full(n, (1.0 - cash_weight) / n)
-    month = dates.to_period("M")
-    rebalance = np.r_[True, month[1:] != month[:-1]]
-
-    holdings = np.zeros(n)
-    cash = float(capital)
-    equity = np.empty(n_days)
-    weights = np.empty((n_days, n + 1))
-    trades: list[dict] = []
-    for t in range(n_days):
-        px = price[t]
-        if rebalance[t]:
-            value = cash + float(holdings @ px)
-            delta = targets * value / px - holdings
-            for j in np.argsort(delta * px):  # sells first
-                traded = abs(delta[j]) * px[j]
-                if traded < 1.0:
-                    continue
-                sell = delta[j] < 0
-                a = assets[j]
-                commission = max(traded * commission_bps / 1e4, 5.0)
-                duty = 0.0
-                if a.currency == "CNY" and sell:
-                    duty = traded * (0.001 if dates[t] < pd.Timestamp("2023-08-28") else 0.0005)
-                elif a.market == "HKEX":
-                    duty = traded * 0.001
-                cash -= delta[j] * px[j] + commission + duty
-                holdings[j] += delta[j]
-                trades.append(
-                    {
-                        "date": dates[t],
-                        "code": a.code,
-                        "side": "sell" if sell else "buy",
-                        "shares": abs(float(delta[j])),
-                        "price_local": float(local[t, j]),
-                        "fx": float(fx[t, j]),
-                        "price": float(px[j]),
-                        "value": float(traded),
-                        "commission": commission,
-                        "stamp_duty": duty,
-                    }
-                )
-        equity[t] = cash + float(holdings @ px)
-        weights[t, :n] = holdings * px / equity[t]
-        weights[t, n] = cash / equity[t]
-
-    eq = pd.Series(equity, index=dates, name="equity")
-    trade_frame = pd.DataFrame(
-        trades,
-        columns=[
-            "date",
-            "code",
-            "side",
-            "shares",
-            "price_local",
-            "fx",
-            "price",
-            "value",
-            "commission",
-            "stamp_duty",
-        ],
+    write_sample_store()
+    name = run_id.lower()
+    text = sample_spec(
+        name,
+        title or f"Sample {run_id} (synthetic prices)",
+        sleeves or {"core": list(codes)},
+        1.0 - cash_weight,
+        base_currency,
+        capital,
+        benchmark or "SPX",
+        rebalance,
     )
-    periods = periods_per_year(pd.DatetimeIndex(dates))
-    metrics = metrics_of(eq, capital, periods, trade_frame)
-    folder = runs_dir() / run_id
+    folder = paths().home / "sample-strategies"
     folder.mkdir(parents=True, exist_ok=True)
-    frame = pd.DataFrame({"equity": eq})
-    if benchmark:
-        frame["benchmark"] = _benchmark_level(seed, benchmark, base_currency, n_days)
-    frame.index.name = "date"
-    frame.to_csv(folder / "equity.csv", date_format="%Y-%m-%d")
-    cols = [a.code for a in assets]
-    w = pd.DataFrame(weights, index=dates, columns=[*cols, "cash"])
-    w.index.name = "date"
-    w.to_csv(folder / "weights.csv", date_format="%Y-%m-%d")
-    tg = pd.DataFrame(np.tile(targets, (int(rebalance.sum()), 1)), index=dates[rebalance])
-    tg.columns = cols
-    tg.index.name = "date"
-    tg.to_csv(folder / "targets.csv", date_format="%Y-%m-%d")
-    trade_frame.to_csv(folder / "trades.csv", index=False, date_format="%Y-%m-%d")
-    pd.DataFrame(
-        [
-            {
-                "code": a.code,
-                "name": a.name,
-                "name_en": a.name_en,
-                "segment": a.segment,
-                "market": a.market,
-                "currency": a.currency,
-                "adjustment": a.adjustment,
-                "first": dates[0].date().isoformat(),
-                "last": dates[-1].date().isoformat(),
-            }
-            for a in assets
-        ]
-    ).to_csv(folder / "assets.csv", index=False)
-    info = {
-        "run_id": run_id,
-        "strategy": strategy or run_id,
-        "title": title,
-        "type": "fixed-weights",
-        "spec": {"name": strategy or run_id, "synthetic": True},
-        "params": {"seed": seed, "synthetic": True},
-        "start": dates[0].date().isoformat(),
-        "end": dates[-1].date().isoformat(),
-        "base_currency": base_currency,
-        "capital": capital,
-        "benchmark": benchmark or "",
-        "data_as_of": dates[-1].date().isoformat(),
-        "created": "2025-01-01T00:00:00",
-        "naion": "sample",
-        "metrics": metrics,
-        "notes": ["synthetic run written by reports.sample (seeded random walks)"],
-        "conventions": list(CONVENTIONS),
-    }
-    (folder / "run.json").write_text(to_json(info), encoding="utf-8")
+    spec_path = folder / f"{name}.yaml"
+    spec_path.write_text(text, encoding="utf-8")
+    spec = get_spec(str(spec_path))
+    first = pd.Timestamp(start)
+    last = first + pd.DateOffset(days=round(years * 365.25) - 1)
+    with Store.open(read_only=True) as store:
+        run = Backtest(spec, _date(first), _date(last)).run(store, registry_for_home())
+    run.run_id = run_id
+    shutil.rmtree(runs_dir() / run_id, ignore_errors=True)
+    save_run(run)
     return load_run(run_id)
 
 
-def _fx_path(seed: int, currency: str, base: str, n_days: int) -> np.ndarray:
-    """Units of ``base`` per unit of ``currency``, a seeded walk around a fixed level."""
-    import numpy as np
-
-    if currency == base:
-        return np.ones(n_days)
-    level = FX_TO_CNY[currency] / FX_TO_CNY[base]
-
-    def walk(cur: str) -> np.ndarray:
-        if cur == "CNY":
-            return np.ones(n_days)
-        steps = _rng(seed, "fx:" + cur).normal(0.0, 0.003, n_days)
-        steps[0] = 0.0
-        return np.exp(np.cumsum(steps))
-
-    return level * walk(currency) / walk(base)
-
-
-def _benchmark_level(seed: int, name: str, base: str, n_days: int) -> np.ndarray:
-    import numpy as np
-
-    steps = _rng(seed, "bench:" + name).normal(0.05 / 252, 0.22 / np.sqrt(252), n_days)
-    steps[0] = 0.0
-    level = np.exp(np.cumsum(steps))
-    if base != "CNY" and "CSI" in name:
-        level = level * _fx_path(seed, "CNY", base, n_days) / (FX_TO_CNY["CNY"] / FX_TO_CNY[base])
-    return level
+def _date(ts: pd.Timestamp) -> dt.date:
+    return ts.date()

@@ -3,7 +3,7 @@ bar chart of the ranking field (when the screen is ranked by a numeric field).
 
 The body is :func:`screener.html.screen_body` unchanged, so the table, conditions and
 point-in-time notes read exactly as on the screener's own page. Bars are labelled with codes
-and names (Chinese names only when a CJK font is available, else English names or codes).
+and names; the chart is inline SVG whose text the browser draws (every label escaped).
 """
 
 from __future__ import annotations
@@ -32,6 +32,7 @@ def write_screen_report(result: ScreenResult, path: Path, base_currency: str = "
 
 
 def screen_report_html(result: ScreenResult, base_currency: str = "CNY") -> str:
+    from reports import svg
     from reports.html_parts import EXTRA_CSS
     from screener.html import screen_body
 
@@ -45,7 +46,7 @@ def screen_report_html(result: ScreenResult, base_currency: str = "CNY") -> str:
         f"as of {result.as_of} · {result.passed} of {result.universe_size} names pass"
         f" · base {base_currency}"
     )
-    return h.page(title, sub, f"<style>{EXTRA_CSS}</style>" + body, footer=FOOTER)
+    return h.page(title, sub, body, footer=FOOTER, css=EXTRA_CSS + svg.CSS)
 
 
 def rank_field(result: ScreenResult) -> str | None:
@@ -60,22 +61,20 @@ def rank_field(result: ScreenResult) -> str | None:
 
 def rank_values(result: ScreenResult, field: str) -> pd.Series:
     """The ranked field per name, in rank order, labelled ``code name``."""
-    from reports.fonts import label
-
     rows = result.rows.head(MAX_BARS)
     labels = []
     for row in rows.to_dict("records"):
         code = str(row.get("code"))
         name = row.get("name")
-        labels.append(f"{code} {label(str(name), '')}".strip() if isinstance(name, str) else code)
+        labels.append(f"{code} {name}".strip() if isinstance(name, str) and name else code)
     values = rows[field].astype("float64")
     values.index = labels
     return values
 
 
 def rank_chart_html(result: ScreenResult) -> str:
-    from reports import charts
-    from reports.html_parts import figure, section
+    from reports import svg
+    from reports.html_parts import section
     from screener.html import KINDS
 
     field = rank_field(result)
@@ -85,7 +84,11 @@ def rank_chart_html(result: ScreenResult) -> str:
     if values.notna().sum() == 0:
         return ""
     shown = f" (first {MAX_BARS})" if len(result.rows) > MAX_BARS else ""
-    svg = charts.bar_chart(
-        values, f"{field} by name, in rank order{shown}", field, percent=KINDS.get(field) == "pct"
+    chart = svg.hbar_chart(
+        values,
+        f"{field} by name, in rank order{shown}",
+        percent=KINDS.get(field) == "pct",
+        caption="Names without a value have no bar.",
+        fig_id="chart-rank",
     )
-    return section(f"Ranked by {result.rank}", figure(svg, "Names without a value are left at 0."))
+    return section(f"Ranked by {result.rank}", chart)

@@ -31,11 +31,6 @@ def run_periods(metrics: dict[str, Any], index: pd.DatetimeIndex) -> float:
     return periods_per_year(index)
 
 
-def qs_periods(p: float) -> int | float:
-    """Periods per year as quantstats wants them (an int when whole)."""
-    return int(p) if float(p).is_integer() else float(p)
-
-
 def run_metrics_of(run: SavedRun) -> dict[str, Any]:
     """The run's saved metrics, completed from its equity curve where a key is missing."""
     saved = dict(run.metrics)

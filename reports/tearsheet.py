@@ -1,157 +1,532 @@
-"""The tear sheet of one saved run: quantstats' HTML report plus naion's notes, offline.
+"""The tear sheet of one saved run: one self-contained HTML page in naion's shared look.
 
-Conventions:
+What it shows (statistics from :mod:`reports.performance` and :mod:`strategies.metrics`;
+charts from :mod:`reports.svg`):
 
-* returns are the run's daily returns in its base currency, the first against the starting
-  capital (so the costs of the initial purchases count), as in :mod:`strategies.metrics`;
-* the benchmark goes to quantstats as a pandas Series of daily returns on the same days
-  (never a ticker string, which would make quantstats download from Yahoo);
-* ``periods_per_year`` is the run's own (``metrics["periods_per_year"]``), so quantstats'
-  CAGR, volatility, Sharpe and Sortino agree with naion's; ``match_dates=False`` keeps the
-  first day (quantstats would otherwise drop it because the benchmark's first return is 0);
-* quantstats 0.0.86 on pandas 3 draws the "EOY Returns" bars one tick to the right of their
-  year label; while the tear sheet is drawn, :func:`eoy_bars_by_year` hands that chart a
-  year-numbered index so bars and labels line up (restored afterwards);
-* the page is self-contained: charts are inline SVG, the favicon link and the quantstats
-  web link are removed, and no ``http(s)://`` string is left (SVG namespaces included).
+* a one-line heading — strategy · period · base currency — and, below it, the run id, the
+  benchmark and "data as of" the last day the run used;
+* key figures, strategy column first and benchmark after: trailing returns (only those the
+  run is long enough for), CAGR, volatility, Sharpe, Sortino, drawdowns, best/worst days,
+  months and years, beta and correlation, turnover, costs;
+* the run's notes (every fallback the engine recorded), then the facts of the run;
+* growth, drawdown (with the worst drawdown periods — an unfinished one says *ongoing*),
+  yearly returns, a monthly heat map (blank for months outside the run), rolling
+  volatility, Sharpe and beta (drawn once their six-month window is full), and holdings
+  (weights over time from ``weights.csv``, the latest weights);
+* the money conventions and the prices used per asset.
+
+Every string from the run (titles, names, notes, codes) is escaped; the page holds no
+external reference and no script besides the shared table sorter. Nothing here imports
+matplotlib or quantstats, so a report costs well under a second after pandas is loaded.
 """
 
 from __future__ import annotations
 
-import re
-import tempfile
-from collections.abc import Iterator
-from contextlib import contextmanager
+import math
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from naion import html as h
 
 if TYPE_CHECKING:
+    import pandas as pd
+
+    from reports.performance import Curve
     from strategies.runs import SavedRun
 
-_TITLE = re.compile(r"<title>.*?</title>", re.DOTALL | re.IGNORECASE)
-_EXT_LINK = re.compile(r"""<link\b[^>]*href\s*=\s*["']?(?:https?:)?//[^>]*>\s*""", re.IGNORECASE)
-_EXT_SCRIPT = re.compile(
-    r"""<script\b[^>]*src\s*=\s*["']?(?:https?:)?//[^>]*>\s*</script>\s*""", re.IGNORECASE
-)
-_EXT_ANCHOR = re.compile(
-    r"""<a\b[^>]*href\s*=\s*["']?(?:https?:)?//[^>]*>(.*?)</a>""", re.IGNORECASE | re.DOTALL
-)
-_ONLOAD = re.compile(r"""\s+onload\s*=\s*["']save\(\)["']""", re.IGNORECASE)
+CSS = """
+.grid2 { align-items: start; }
+table.kpi { border-collapse: collapse; width: 100%; font-variant-numeric: tabular-nums; }
+table.kpi th, table.kpi td { padding: 3px 8px; border-bottom: 1px solid var(--line); }
+table.kpi th.num { text-align: right; }
+table.kpi td.num { text-align: right; white-space: nowrap; }
+table.kpi thead th { background: #eef1f5; vertical-align: bottom; text-align: left; }
+table.kpi tr.group th { text-align: left; background: var(--band); font-size: 12px;
+                        color: var(--muted); }
+table.kpi td:first-child { white-space: nowrap; }
+table.heat { border-collapse: collapse; font-variant-numeric: tabular-nums; width: 100%; }
+table.heat th, table.heat td { padding: 4px 5px; text-align: right; font-size: 12px;
+                               border: 1px solid #fff; }
+table.heat td.out { background: #fff; }
+table.heat td.year { font-weight: 700; border-left: 3px solid #fff; }
+.neg-text { color: var(--neg); }
+"""
+GROUPS = ("Returns", "Risk", "Days, months and years", "Against the benchmark", "Trading")
+
+
+def title_parts(run: SavedRun) -> list[str]:
+    """Strategy title, period, base currency: the page heading, one part per line-box."""
+    return [run.title, f"{run.info.get('start')} → {run.info.get('end')}", run.base_currency]
 
 
 def title_of(run: SavedRun) -> str:
-    """Strategy title, period, base currency and the data's as-of date."""
-    as_of = run.info.get("data_as_of") or "unknown"
-    return (
-        f"{run.title} · {run.info.get('start')} → {run.info.get('end')} · "
-        f"{run.base_currency} · data as of {as_of}"
-    )
+    return " · ".join(title_parts(run))
+
+
+def data_as_of(run: SavedRun) -> str:
+    """The last day the run used (its data is as of that close)."""
+    return run.equity.index[-1].date().isoformat()
 
 
 def write_tearsheet(run: SavedRun, path: Path) -> Path:
     """Write the tear sheet of ``run`` to ``path`` (HTML) and return the path."""
-    from naion.errors import InputError
-    from reports.fonts import configure, label, quiet
-    from reports.stats import qs_periods, run_periods
-
-    path = Path(path)
-    if len(run.equity) < 2:
-        raise InputError(f"run {run.run_id} has fewer than 2 days; nothing to report")
-    configure()
-    returns = run.returns().astype("float64")
-    strategy = label(str(run.info.get("strategy") or ""), run.run_id)
-    returns.name = strategy
-    bench = run.benchmark_returns()
-    bench_title = None
-    if bench is not None:
-        bench_title = label(str(run.info.get("benchmark") or ""), "Benchmark")
-        bench = bench.astype("float64").rename(bench_title)
-    periods = qs_periods(run_periods(run.metrics, run.equity.index))
-    title = title_of(run)
-    with quiet(), eoy_bars_by_year(), tempfile.TemporaryDirectory(prefix="naion-qs-") as tmp:
-        import quantstats as qs
-
-        raw = Path(tmp) / "tearsheet.html"
-        qs.reports.html(
-            returns,
-            benchmark=bench,  # a Series: quantstats never downloads
-            rf=0.0,
-            title=h.esc(title),
-            output=str(raw),
-            compounded=True,
-            periods_per_year=periods,
-            match_dates=False,
-            figfmt="svg",
-            strategy_title=strategy,
-            benchmark_title=bench_title,
-            parameters={"Run": h.esc(run.run_id), "Base": run.base_currency},
-        )
-        text = raw.read_text(encoding="utf-8")
-    text = finish(text, run, title)
     from naion.output import save_text
 
-    return save_text(path, text)
+    return save_text(Path(path), tearsheet_html(run))
 
 
-@contextmanager
-def eoy_bars_by_year() -> Iterator[None]:
-    """Patch quantstats' yearly bar chart to plot on a year-number index (then restore)."""
-    import pandas as pd
-    from quantstats._plotting import core
+def tearsheet_html(run: SavedRun, step: Any = None) -> str:
+    """The whole page; ``step(name)`` (optional) is told which part is being built."""
+    from naion.errors import InputError
+    from reports import svg
+    from reports.html_parts import EXTRA_CSS
 
-    original = core.plot_returns_bars
+    tell = step or (lambda _name: None)
+    if len(run.equity) < 2:
+        raise InputError(f"run {run.run_id} has fewer than 2 days; nothing to report")
+    tell("statistics")
+    ctx = Context(run)
+    tell("tables")
+    from reports.html_parts import warn
 
-    def by_year(x: Any) -> Any:
-        if isinstance(x, (pd.Series, pd.DataFrame)) and isinstance(x.index, pd.DatetimeIndex):
-            return (1.0 + x).groupby(x.index.year).prod() - 1.0  # compounded per year
-        return x
-
-    def patched(returns: Any, benchmark: Any = None, *args: Any, **kwargs: Any) -> Any:
-        if kwargs.get("resample") == "YE" and kwargs.get("subtitle") is False and not args:
-            kwargs["resample"] = None
-            returns, benchmark = by_year(returns), by_year(benchmark)
-        return original(returns, benchmark, *args, **kwargs)
-
-    core.plot_returns_bars = patched
-    try:
-        yield
-    finally:
-        core.plot_returns_bars = original
-
-
-def finish(text: str, run: SavedRun, title: str) -> str:
-    """quantstats' page → naion's: title, notes block, nothing external."""
-    from reports.charts import clean_svg
-
-    text = _TITLE.sub(lambda _: f"<title>{h.esc(title)} — naion tear sheet</title>", text, 1)
-    text = _EXT_LINK.sub("", text)
-    text = _EXT_SCRIPT.sub("", text)
-    text = _EXT_ANCHOR.sub(r"\1", text)
-    text = _ONLOAD.sub("", text)
-    text = clean_svg(text)
-    block = notes_html(run)
-    at = text.find("<hr>", max(text.find("<h1"), 0))
-    if at < 0:  # unknown template: put the notes first in the body
-        at = text.find(">", text.lower().find("<body")) + 1
-        return text[:at] + block + text[at:]
-    at += len("<hr>")
-    return text[:at] + block + text[at:]
+    body = [warn(w) for w in ctx.warnings]
+    body += [
+        '<div class="grid2">',
+        f'<section id="key-figures"><h2>Key figures</h2>{kpi_table(ctx)}'
+        '<p class="small">Each column over the run\'s days, in '
+        f"{h.esc(run.base_currency)}; risk-free rate 0; 3Y and longer annualised.</p></section>",
+        f'<section id="facts"><h2>The run</h2>{facts_html(run)}</section>',
+        "</div>",
+        notes_section(run),
+    ]
+    tell("charts")
+    body += [
+        growth_section(ctx),
+        drawdown_section(ctx),
+        returns_section(ctx),
+        rolling_section(ctx),
+        holdings_section(ctx),
+        conventions_section(run),
+    ]
+    sub = [
+        f"run {run.run_id}",
+        f"benchmark: {ctx.bench_label or 'none'}",
+        f"data as of {data_as_of(run)}",
+    ]
+    return h.page(
+        f"{title_of(run)} — naion tear sheet",
+        " · ".join(sub),
+        "".join(body),
+        footer=f"tear sheet of saved run {run.run_id}",
+        subtitle_parts=sub,
+        title_parts=title_parts(run),
+        css=EXTRA_CSS + svg.CSS + CSS,
+    )
 
 
-def notes_html(run: SavedRun) -> str:
-    """The "Notes" block: facts, money conventions, prices per asset, the run's notes."""
-    from naion import __version__
+class Context:
+    """What every section of one tear sheet needs, computed once."""
+
+    def __init__(self, run: SavedRun) -> None:
+        from reports.performance import Curve
+        from reports.stats import run_metrics_of, run_periods
+
+        self.run = run
+        self.periods = run_periods(run.metrics, run.equity.index)
+        self.metrics = run_metrics_of(run)
+        self.curve = Curve(run.equity.astype("float64"), run.capital)
+        self.label = run.title
+        self.bench: Curve | None = None
+        self.bench_label = ""
+        self.warnings: list[str] = []
+        if run.benchmark is not None:
+            level = run.benchmark.astype("float64")
+            gaps = int(level.isna().sum())
+            if gaps:
+                self.warnings.append(
+                    f"the saved benchmark has {gaps} missing days, so it is left out of this "
+                    "tear sheet (the strategy's figures are complete)."
+                )
+            else:
+                self.bench = Curve(level, float(level.iloc[0]))
+                self.bench_label = str(run.info.get("benchmark") or "benchmark")
+        idx = run.equity.index
+        self.x_range = (idx[0], idx[-1])
+
+    def series(self, fn: Any) -> dict[str, pd.Series]:
+        """label → fn(curve) for the strategy, then the benchmark."""
+        out = {self.label: fn(self.curve)}
+        if self.bench is not None:
+            out[self.bench_label] = fn(self.bench)
+        return out
+
+    def line_labels(self) -> tuple[str, ...]:
+        return (self.bench_label,) if self.bench is not None else ()
+
+
+# -- formatting ---------------------------------------------------------------------------
+
+
+def pct(v: float | None, digits: int = 2) -> str:
+    if v is None or not math.isfinite(v):
+        return "—"
+    text = f"{v * 100:,.{digits}f}%"
+    return text[1:] if text.startswith("-") and not text.strip("-0.,%") else text  # no "-0.0%"
+
+
+def num(v: float | None, digits: int = 2) -> str:
+    if v is None or not math.isfinite(v):
+        return "—"
+    return f"{v:,.{digits}f}"
+
+
+def money(v: float | None, currency: str) -> str:
+    if v is None or not math.isfinite(v):
+        return "—"
+    return f"{currency} {v:,.2f}"
+
+
+# -- key figures --------------------------------------------------------------------------
+
+
+def kpi_rows(ctx: Context) -> list[tuple[str, str, str, str]]:
+    """(group, label, strategy, benchmark) rows; benchmark "" when there is none."""
+    from reports.performance import beta_and_correlation, summary, trailing_returns
+
+    run = ctx.run
+    s = summary(ctx.curve, ctx.periods, ctx.metrics)
+    b = summary(ctx.bench, ctx.periods) if ctx.bench else None
+    has_b = b is not None
+    rows: list[tuple[str, str, str, str]] = []
+
+    def add(group: str, label: str, key: str, fmt: Any) -> None:
+        rows.append((group, label, fmt(s.get(key)), fmt(b.get(key)) if has_b else ""))
+
+    trail_s = dict(trailing_returns(ctx.curve, ctx.periods))
+    trail_b = dict(trailing_returns(ctx.bench, ctx.periods)) if ctx.bench else {}
+    rows.append(("Returns", "Cumulative return", pct(s["total_return"]),
+                 pct(b["total_return"]) if has_b else ""))  # fmt: skip
+    rows.append(("Returns", "CAGR", pct(s["cagr"]), pct(b["cagr"]) if has_b else ""))
+    for label, value in trail_s.items():
+        rows.append(("Returns", label, pct(value), pct(trail_b.get(label)) if has_b else ""))
+    add("Risk", "Volatility (ann.)", "volatility", pct)
+    add("Risk", "Sharpe", "sharpe", num)
+    add("Risk", "Sortino", "sortino", num)
+    add("Risk", "Max drawdown", "max_drawdown", pct)
+    add("Risk", "Longest drawdown (days)", "longest_drawdown", lambda v: num(v, 0))
+    add("Risk", "Calmar", "calmar", num)
+    for key, label in (
+        ("best_day", "Best day"),
+        ("worst_day", "Worst day"),
+        ("best_month", "Best month"),
+        ("worst_month", "Worst month"),
+        ("best_year", "Best year"),
+        ("worst_year", "Worst year"),
+        ("win_days", "Winning days"),
+        ("win_months", "Winning months"),
+    ):
+        add("Days, months and years", label, key, pct)
+    if ctx.bench is not None:
+        beta, corr = beta_and_correlation(ctx.curve.returns(), ctx.bench.returns())
+        rows.append(("Against the benchmark", "Beta", num(beta), "1.00"))
+        rows.append(("Against the benchmark", "Correlation", num(corr), "1.00"))
+    base = run.base_currency
+    rows.append(("Trading", "Turnover / yr (one-way)", pct(s.get("turnover")), "—" * has_b))
+    rows.append(("Trading", "Fees + taxes", money(s.get("fees"), base), "—" * has_b))
+    rows.append(("Trading", "Trades", num(s.get("trades", len(run.trades)), 0), "—" * has_b))
+    return rows
+
+
+def kpi_table(ctx: Context) -> str:
+    rows = kpi_rows(ctx)
+    has_b = ctx.bench is not None
+    head = f'<th>Metric</th><th class="num">{h.esc(ctx.label)}</th>'
+    if has_b:
+        head += f'<th class="num">{h.esc(ctx.bench_label)}</th>'
+    out = [f'<table class="kpi" id="kpi"><thead><tr>{head}</tr></thead><tbody>']
+    group = None
+    span = 3 if has_b else 2
+    for g, label, s, b in rows:
+        if g != group:
+            out.append(f'<tr class="group"><th colspan="{span}">{h.esc(g)}</th></tr>')
+            group = g
+        cells = f'<td>{h.esc(label)}</td><td class="num">{h.esc(s)}</td>'
+        if has_b:
+            cells += f'<td class="num">{h.esc(b)}</td>'
+        out.append(f"<tr>{cells}</tr>")
+    out.append("</tbody></table>")
+    return "".join(out)
+
+
+def facts_html(run: SavedRun) -> str:
     from reports import conventions as c
-    from reports.html_parts import notes_block
+
+    return h.meta_list(c.facts(run))
+
+
+# -- sections -----------------------------------------------------------------------------
+
+
+def notes_section(run: SavedRun) -> str:
+    """The run's notes as a table (every fallback and exception the engine recorded)."""
+    import pandas as pd
+
+    from reports import conventions as c
+
+    notes = c.run_notes(run)
+    if not notes:
+        return (
+            '<section id="run-notes"><h2>Run notes</h2>'
+            "<p>The engine recorded no notes for this run (no fallback, no exception).</p>"
+            "</section>"
+        )
+    frame = pd.DataFrame({"#": range(1, len(notes) + 1), "note": notes})
+    table = h.table(frame, {"#": "int"}, sortable=False, table_id="notes", wrap=True)
+    return f'<section id="run-notes"><h2>Run notes ({len(notes)})</h2>{table}</section>'
+
+
+def growth_section(ctx: Context) -> str:
+    from reports import svg
+
+    chart = svg.line_chart(
+        ctx.series(lambda c: c.growth - 1.0),
+        "Cumulative return",
+        percent=True,
+        dashed=ctx.line_labels(),
+        baseline=0.0,
+        x_range=ctx.x_range,
+        fig_id="chart-growth",
+        caption="Equity / starting capital − 1 (the first day's purchase costs show)"
+        + ("; the benchmark from its first level." if ctx.bench is not None else "."),
+    )
+    return f'<section id="growth"><h2>Growth</h2>{chart}</section>'
+
+
+def drawdown_section(ctx: Context) -> str:
+    from reports import svg
+    from reports.performance import drawdown, drawdown_periods
+
+    chart = svg.line_chart(
+        ctx.series(drawdown),
+        "Drawdown from the running peak",
+        percent=True,
+        dashed=ctx.line_labels(),
+        fill=True,
+        x_range=ctx.x_range,
+        fig_id="chart-drawdown",
+        caption="Curve / running peak − 1; the peak starts at the capital.",
+    )
+    periods = drawdown_periods(ctx.curve, top=5)
+    if len(periods):
+        table = periods.assign(
+            started=[d.date().isoformat() for d in periods["started"]],
+            trough=[d.date().isoformat() for d in periods["trough"]],
+            recovered=[
+                d.date().isoformat() if d is not None and d == d else "ongoing"
+                for d in periods["recovered"]
+            ],
+        )[["started", "trough", "recovered", "depth", "days"]]
+        tbl = h.table(table, {"depth": "pct", "days": "int"}, sortable=False, table_id="drawdowns")
+    else:
+        tbl = "<p>No drawdown: the curve never fell below its running peak.</p>"
+    return (
+        f'<section id="drawdowns"><h2>Drawdowns</h2>{chart}<h3>Worst drawdown periods</h3>'
+        f'{tbl}<p class="small">From the peak day to the first day back at the peak; '
+        '"ongoing" when the run ends below its peak (days counted to the last day).</p>'
+        "</section>"
+    )
+
+
+def returns_section(ctx: Context) -> str:
+    import pandas as pd
+
+    from reports import svg
+    from reports.performance import monthly_returns, yearly_returns
+
+    years = pd.DataFrame({k: v for k, v in ctx.series(yearly_returns).items()})
+    years.index = [str(y) for y in years.index]
+    chart = svg.bar_chart(
+        years,
+        "Calendar-year returns",
+        dashed=ctx.line_labels(),
+        fig_id="chart-years",
+        caption="The first and last years count only the run's days in them.",
+    )
+    heat = heat_map(monthly_returns(ctx.curve), yearly_returns(ctx.curve))
+    return (
+        f'<section id="returns"><h2>Returns by year and month</h2>{chart}'
+        f"<h3>Monthly returns of {h.esc(ctx.label)}</h3>{heat}"
+        '<p class="small">Blank: a month outside the run. The first and last months count '
+        "only the run's days in them.</p></section>"
+    )
+
+
+def heat_colour(v: float, scale: float) -> str:
+    """Red for losses, green for gains, paler towards 0."""
+    a = min(abs(v) / scale, 1.0) if scale > 0 else 0.0
+    base = (180, 35, 24) if v < 0 else (6, 118, 71)
+    r, g, b = (round(255 + (c - 255) * a * 0.85) for c in base)
+    return f"#{r:02x}{g:02x}{b:02x}"
+
+
+def heat_map(months: pd.DataFrame, years: pd.Series) -> str:
+    """Years × months as a table: each cell shaded by its return; blank outside the run."""
+    import numpy as np
+
+    from reports.svg import MONTHS
+
+    vals = months.to_numpy(dtype="float64")
+    finite = np.abs(vals[np.isfinite(vals)])
+    scale = float(np.quantile(finite, 0.9)) if finite.size else 0.0
+    head = "".join(f"<th>{m}</th>" for m in MONTHS)
+    out = [
+        f'<div class="scroll"><table class="heat" id="heat-map"><thead><tr><th>year</th>{head}'
+        "<th>whole year</th></tr></thead><tbody>"
+    ]
+    for year, row in months.iterrows():
+        cells = [f"<th>{int(year)}</th>"]  # type: ignore[call-overload]
+        for month, v in row.items():
+            key = f"{int(year)}-{int(month):02d}"  # type: ignore[call-overload]
+            if not math.isfinite(v):
+                cells.append(f'<td class="out" data-month="{key}"></td>')
+                continue
+            colour = heat_colour(float(v), scale)
+            cells.append(
+                f'<td data-month="{key}" style="background:{colour}">{pct(float(v), 1)}</td>'
+            )
+        y = float(years.get(year, math.nan))
+        cls = "year neg-text" if y < 0 else "year"
+        cells.append(f'<td class="{cls}">{pct(y, 1)}</td>')
+        out.append("<tr>" + "".join(cells) + "</tr>")
+    out.append("</tbody></table></div>")
+    return "".join(out)
+
+
+def rolling_section(ctx: Context) -> str:
+    from reports import svg
+    from reports.performance import ROLLING, rolling_beta, rolling_sharpe, rolling_volatility
+
+    p = ctx.periods
+    note = (
+        f"Over the last {ROLLING} daily returns (about six months), drawn once the window is full."
+    )
+    if len(ctx.curve.values) <= ROLLING:
+        return (
+            '<section id="rolling"><h2>Rolling statistics</h2><p>The run has '
+            f"{len(ctx.curve.values)} days: too short for a {ROLLING}-day window.</p></section>"
+        )
+    parts = [
+        svg.line_chart(
+            ctx.series(lambda c: rolling_volatility(c.returns(), p)),
+            "Rolling volatility (6 months, annualised)",
+            percent=True,
+            dashed=ctx.line_labels(),
+            x_range=ctx.x_range,
+            fig_id="chart-rolling-vol",
+            caption=note + " Standard deviation × √(periods per year).",
+        ),
+        svg.line_chart(
+            ctx.series(lambda c: rolling_sharpe(c.returns(), p)),
+            "Rolling Sharpe (6 months)",
+            dashed=ctx.line_labels(),
+            baseline=0.0,
+            x_range=ctx.x_range,
+            fig_id="chart-rolling-sharpe",
+            caption=note + " Mean / standard deviation × √(periods per year); risk-free 0.",
+        ),
+    ]
+    if ctx.bench is not None:
+        beta = rolling_beta(ctx.curve.returns(), ctx.bench.returns())
+        parts.append(
+            svg.line_chart(
+                {f"{ctx.label} vs {ctx.bench_label}": beta},
+                "Rolling beta to the benchmark (6 months)",
+                baseline=1.0,
+                x_range=ctx.x_range,
+                fig_id="chart-rolling-beta",
+                caption=note + " cov(strategy, benchmark) / var(benchmark).",
+            )
+        )
+    return '<section id="rolling"><h2>Rolling statistics</h2>' + "".join(parts) + "</section>"
+
+
+def asset_labels(run: SavedRun) -> dict[str, str]:
+    """code → "code name" (the Chinese name when there is one, else the English one)."""
+    out = {}
+    for row in run.assets.to_dict("records"):
+        code = str(row["code"])
+        name = next(
+            (str(v) for v in (row.get("name"), row.get("name_en")) if isinstance(v, str) and v),
+            "",
+        )
+        out[code] = f"{code} {name}".strip() if name != code else code
+    return out
+
+
+def holdings_section(ctx: Context) -> str:
+    import pandas as pd
+
+    from reports import svg
+    from reports.exposure import CASH, sleeves_of, weekly_weights
+
+    run = ctx.run
+    w = run.weights.astype("float64")
+    if w.empty:
+        return '<section id="holdings"><h2>Holdings</h2><p>No weights saved.</p></section>'
+    labels = asset_labels(run)
+    chart = svg.area_chart(
+        weekly_weights(w),
+        "Weights over time",
+        labels,
+        x_range=ctx.x_range,
+        fig_id="chart-holdings",
+        caption="Weights after trading on the first day and at each week's last close (from "
+        "the run's weights.csv); "
+        "cash in grey.",
+    )
+    sleeves = sleeves_of(run)
+    segments = {str(r["code"]): r.get("segment") for r in run.assets.to_dict("records")}
+    rows = []
+    for code in [c for c in w.columns if c != CASH] + ([CASH] if CASH in w.columns else []):
+        col = w[code].fillna(0.0)
+        if code != CASH and float(col.abs().max()) == 0.0:
+            continue
+        seg = segments.get(code)
+        rows.append(
+            {
+                "holding": labels.get(code, code) if code != CASH else "cash",
+                "segment": seg if isinstance(seg, str) and seg else "—",
+                "sleeve": sleeves.get(code, "—") if sleeves else "—",
+                "latest": float(col.iloc[-1]),
+                "average": float(col.mean()),
+                "max": float(col.max()),
+            }
+        )
+    frame = pd.DataFrame(rows)
+    if not sleeves:
+        frame = frame.drop(columns=["sleeve"])
+    frame = frame.sort_values("latest", ascending=False, kind="stable")
+    table = h.table(
+        frame,
+        {"latest": "pct", "average": "pct", "max": "pct"},
+        table_id="holdings-table",
+        wrap=True,
+    )
+    return (
+        f'<section id="holdings"><h2>Holdings</h2>{chart}<h3>Weights by holding</h3>{table}'
+        f'<p class="small">latest = the last day ({data_as_of(run)}); average and max over '
+        "every day of the run.</p></section>"
+    )
+
+
+def conventions_section(run: SavedRun) -> str:
+    from reports import conventions as c
 
     assets = c.adjustments(run)
-    table = h.table(assets, sortable=False) if len(assets) else "<p>—</p>"
-    return notes_block(
-        f"Notes (naion {__version__})",
-        c.facts(run),
-        c.conventions(run),
-        table,
-        c.run_notes(run),
+    table = (
+        h.table(assets, sortable=False, table_id="assets", wrap=True) if len(assets) else "<p>—</p>"
+    )
+    return (
+        '<section id="conventions"><h2>Money conventions</h2>'
+        f"{h.notes_list(c.conventions(run))}<h3>Prices used per asset</h3>{table}</section>"
     )

@@ -8,6 +8,7 @@ it later without recomputing (and without vectorbt).
     trades.csv    date, code, side, shares, price_local, fx, price, value, commission,
                   stamp_duty, kind (trade / conversion / cash-out / delisting), lots (real
                   shares under lot rules; false: units and prices of the adjusted series)
+    assets.csv    code, name, segment, market, currency, adjustment, ...
 
 A run folder appears complete or not at all: it is written as a hidden temporary folder
 (``.<run_id>.<random>.partial``) and renamed. A run id is the name of a folder in the runs

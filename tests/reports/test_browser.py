@@ -1,79 +1,61 @@
-"""Headless Chromium renders every report: the DOM has its key parts and the screenshot is
-a real page (skipped when /usr/bin/chromium is absent; .ci/setup-browser.sh installs it).
+"""Headless Chromium renders every report: the DOM has its key parts, the heading's parts
+stay on one line each, nothing scrolls sideways at 1,280 px, and the screenshot is a real
+page (skipped when /usr/bin/chromium is absent; .ci/setup-browser.sh installs it).
 
 Set NAION_REPORT_SHOTS=DIR to keep the screenshots for a look.
 """
 
 from __future__ import annotations
 
-import os
-import shutil
-import subprocess
 from pathlib import Path
 
-FLAGS = (
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--hide-scrollbars",
-)
-
-
-def _chromium(binary: Path, tmp: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [str(binary), *FLAGS, f"--user-data-dir={tmp / 'profile'}", *args],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
-
-
-def render(binary: Path, page: Path, tmp: Path) -> tuple[str, Path]:
-    """(DOM after load, screenshot PNG) of ``page``."""
-    url = page.resolve().as_uri()
-    dom = _chromium(binary, tmp, "--dump-dom", url)
-    assert dom.returncode == 0, dom.stderr[-2000:]
-    png = tmp / (page.stem + ".png")
-    shot = _chromium(binary, tmp, f"--screenshot={png}", "--window-size=1280,2000", url)
-    assert shot.returncode == 0 and png.exists(), shot.stderr[-2000:]
-    keep = os.environ.get("NAION_REPORT_SHOTS")
-    if keep:
-        Path(keep).mkdir(parents=True, exist_ok=True)
-        shutil.copy(png, Path(keep) / png.name)
-    return dom.stdout, png
-
-
-def check_png(png: Path, min_kb: int = 60) -> None:
-    from PIL import Image
-
-    assert png.stat().st_size > min_kb * 1024
-    with Image.open(png) as im:
-        assert im.size == (1280, 2000)
-        gray = im.convert("L").resize((128, 200))
-        dark = sum(gray.histogram()[:200])
-    assert dark > 0.03 * 128 * 200  # text and charts, not a blank page
+from tests.reports.browser import check_png, measure, render
 
 
 def test_tearsheet_renders(built, chromium: Path, tmp_path: Path) -> None:
     dom, png = render(chromium, built.tearsheet, tmp_path)
-    assert "<title>钠离子 supply chain, equal weight" in dom
-    assert 'id="naion-notes"' in dom and "Money conventions" in dom
-    assert "Key Performance Metrics" in dom and "<td>Sharpe</td>" in dom
-    assert dom.count("<svg") >= 12
+    assert "<title>钠离子 supply chain, equal weight · 2019-01-02 → 2024-01-01 · CNY" in dom
+    for sid in ("key-figures", "run-notes", "growth", "drawdowns", "returns", "rolling",
+                "holdings", "conventions"):  # fmt: skip
+        assert f'id="{sid}"' in dom, sid
+    assert dom.count("<svg") == 7
     check_png(png)
+    got = measure(chromium, built.tearsheet, tmp_path)
+    assert got["scrollWidth"] <= 1280 and got["scrollers"] == [], got
+    assert got["broken"] == [] and got["kept"] > 20, got
+    assert got["lines"] == {
+        "0:钠离子 supply chain, equal weight": 1,
+        "1:2019-01-02 → 2024-01-01": 1,
+        "2:CNY": 1,
+        "3:run na-equal": 1,
+        "4:benchmark: 100% CSI 300 TR": 1,
+        "5:data as of 2024-01-01": 1,
+    }
+    assert got["h1Height"] < 40  # the heading is one line at 1,280 px
+
+
+def test_long_title_wraps_between_parts_only(runs, chromium: Path, tmp_path: Path) -> None:
+    import dataclasses
+
+    from reports.tearsheet import write_tearsheet
+
+    run = runs["a"]
+    long = "Sodium-ion supply chain, equal weight across cells, cathode, anode and electrolyte"
+    bench = "70% SPDR S&P 500 ETF Trust TR + 30% CSI 300 TR + a long third part of the blend"
+    info = {**run.info, "title": long, "benchmark": bench, "strategy": "a-long-strategy-name"}
+    page = write_tearsheet(dataclasses.replace(run, info=info), tmp_path / "long.html")
+    for width in (1280, 900):
+        got = measure(chromium, page, tmp_path, width=width)
+        assert got["lines"]["1:2019-01-02 → 2024-01-01"] == 1  # the period never breaks
+        assert got["broken"] == [], (width, got["broken"])  # nor any date in the body
+        assert got["scrollWidth"] <= width, (width, got)
 
 
 def test_comparison_renders(built, chromium: Path, tmp_path: Path) -> None:
     dom, png = render(chromium, built.comparison, tmp_path)
     assert "<title>naion comparison" in dom
-    assert 'id="metrics"' in dom and "100% S&amp;P 500 TR" in dom
-    assert dom.count("<svg") == 7
+    assert 'id="metrics"' in dom and "100% SPDR S&amp;P 500 ETF Trust TR" in dom
+    assert dom.count("<svg") == 8
     assert 'role="alert"' in dom
     check_png(png)
 

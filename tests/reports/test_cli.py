@@ -15,16 +15,16 @@ from tests.helpers import run_cli
 REPO = Path(__file__).resolve().parents[2]
 
 
-def test_list_empty_and_full(capsys, naion_home) -> None:
+def test_list_empty_and_full(capsys, naion_home, sample_home) -> None:
     code, out, _err = run_cli(["report", "--list", "-f", "json"], capsys)
     assert (code, json.loads(out)) == (0, [])
-    from tests.reports.conftest import write_runs
+    from tests.reports.conftest import copy_runs
 
-    write_runs()
+    copy_runs(sample_home, naion_home)
     code, out, _ = run_cli(["report", "--list", "-f", "json"], capsys)
     rows = json.loads(out)
     assert code == 0
-    assert [r["run_id"] for r in rows] == ["cross-usd", "na-cells", "na-equal"]
+    assert [r["run_id"] for r in rows] == ["cross-usd", "na-cells", "na-equal", "solo"]
     assert rows[2]["base"] == "CNY" and rows[0]["base"] == "USD"
     code, out, _ = run_cli(["report", "--list", "-f", "csv"], capsys)
     assert code == 0 and out.splitlines()[0].startswith("run_id,strategy,start,end,base")
@@ -94,8 +94,58 @@ def test_fresh_process_tearsheet_is_quiet(runs, naion_home: Path, tmp_path: Path
     )
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout == ""
-    assert proc.stderr.strip() == f"wrote {target}"
+    assert proc.stderr.strip() == f"wrote {target}"  # no spinner when stderr is not a terminal
     assert target.stat().st_size > 100_000
+
+
+def test_report_process_loads_no_chart_or_quantstats_library(runs, naion_home, tmp_path) -> None:
+    """Font set-up costs nothing: `naion report` never imports matplotlib or quantstats."""
+    target = tmp_path / "ts.html"
+    code = (
+        "import sys\n"
+        "from naion.cli import main\n"
+        f"assert main(['report', 'na-equal', '-c', 'na-cells', '-o', {str(target)!r}]) == 0\n"
+        f"assert main(['report', 'na-equal', '-o', {str(target)!r}]) == 0\n"
+        "print(','.join(m for m in ('matplotlib', 'quantstats', 'seaborn', 'scipy', 'vectorbt')"
+        " if m in sys.modules))\n"
+    )
+    env = {**os.environ, "NAION_HOME": str(naion_home)}
+    proc = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, cwd=REPO, env=env, check=False
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.strip() == ""
+
+
+def test_spinner_names_the_step_on_a_terminal(runs, naion_home, tmp_path) -> None:
+    """With stderr on a terminal, `naion report` shows which step it is on."""
+    import pty
+
+    target = tmp_path / "ts.html"
+    leader, follower = pty.openpty()
+    env = {**os.environ, "NAION_HOME": str(naion_home), "TERM": "xterm", "COLUMNS": "120"}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "naion.cli", "report", "na-equal", "-o", str(target)],
+        stdout=subprocess.DEVNULL,
+        stderr=follower,
+        cwd=REPO,
+        env=env,
+    )
+    os.close(follower)
+    seen = b""
+    while True:
+        try:
+            chunk = os.read(leader, 4096)
+        except OSError:  # the child closed the terminal
+            break
+        if not chunk:
+            break
+        seen += chunk
+    assert proc.wait(timeout=120) == 0
+    os.close(leader)
+    text = seen.decode("utf-8", "replace")
+    assert "naion report (tear sheet): loading run na-equal" in text
+    assert f"wrote {target}" in text
 
 
 def test_cli_module_imports_nothing_heavy() -> None:

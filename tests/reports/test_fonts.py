@@ -54,15 +54,29 @@ def test_quiet_lets_other_warnings_through() -> None:
         warnings.warn("something else", RuntimeWarning, stacklevel=1)
 
 
-def test_fallback_charts_use_english_names(monkeypatch: pytest.MonkeyPatch, runs) -> None:
-    from reports.compare import weights_html
-    from reports.screen import rank_values
-    from screener.engine import Screen
+def test_fallback_charts_use_english_names(monkeypatch: pytest.MonkeyPatch) -> None:
+    from reports import charts
 
     monkeypatch.setattr(fonts, "_state", {})
     with matplotlib.rc_context():
         fonts.configure(candidates=[])
-        html = weights_html([runs["a"]], ["a"])  # Chinese names would warn (error) here
-        assert "WenQuanYi" not in html
-        result = Screen(source="seed-2022", rank_by="peg", top=3).run(None)
-        assert all(label.isascii() for label in rank_values(result, "peg").index)
+        names = [fonts.label(zh, en) for zh, en in (("宁德时代", "CATL"), ("比亚迪", "BYD"))]
+        assert names == ["CATL", "BYD"]
+        s = pd.Series([1.0, 2.0], index=names)
+        svg = charts.bar_chart(s, "fallback")  # a Chinese label would warn (error) here
+        assert "WenQuanYi" not in svg
+
+
+def test_configure_imports_matplotlib_only() -> None:
+    """Font set-up no longer imports quantstats (seconds of seaborn and scipy)."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys; from reports import fonts; fonts.configure(); fonts.configure(); "
+        "print(','.join(m for m in ('quantstats', 'seaborn', 'scipy') if m in sys.modules))"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    ).stdout.strip()
+    assert out == ""

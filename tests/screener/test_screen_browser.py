@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from tests.helpers import run_cli
+from tests.reports.browser import chromium, render
 from tests.reports.conftest import CHROMIUM
-from tests.reports.test_browser import render
 
 
 def test_screen_page_in_chromium(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -37,9 +37,7 @@ def test_screen_page_in_chromium(tmp_path: Path, capsys: pytest.CaptureFixture[s
     assert "华阳股份" in dom and "peg &lt; 0.5" in dom
     assert png.stat().st_size > 20_000
     # the table sorts in the page itself (no CDN): opened as #sort=-3, rows come by close, desc
-    from tests.reports.test_browser import _chromium
-
-    sorted_dom = _chromium(CHROMIUM, tmp_path, "--dump-dom", page.resolve().as_uri() + "#sort=-3")
+    sorted_dom = chromium(CHROMIUM, tmp_path, "--dump-dom", page.resolve().as_uri() + "#sort=-3")
     body = sorted_dom.stdout.split('id="screen"')[1].split("</table>")[0]
     rows = body.split("<tbody>")[1].split("<tr>")[1:]
     closes = [float(re.findall(r'data-v="([^"]+)"', r)[0]) for r in rows]

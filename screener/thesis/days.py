@@ -58,9 +58,10 @@ def trading_days(reader: Reader, start: dt.date, end: dt.date) -> TradingDays:
     """SSE trading days from ``start`` to ``end`` (see the module docstring for the source)."""
     import numpy as np
 
-    held = reader.calendar(CALENDAR_EXCHANGE, start, end)
+    margin = dt.timedelta(days=3 * _SLACK_DAYS)  # a holiday week inside a held calendar
+    held = reader.calendar(CALENDAR_EXCHANGE, start - margin, end + margin)
     if held and (held[0] - start).days <= _SLACK_DAYS and (end - held[-1]).days <= _SLACK_DAYS:
-        days = np.array(held, dtype="datetime64[D]")
+        days = np.array([d for d in held if start <= d <= end], dtype="datetime64[D]")
         return TradingDays(days, "calendar", "trading days: the SSE calendar held in the store")
     lookback = start - dt.timedelta(days=3 * _SLACK_DAYS)  # does the index begin before start?
     bars = reader.bars([CALENDAR_INDEX], "none", lookback, end, fields=("close",))

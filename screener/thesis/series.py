@@ -27,7 +27,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from naion.errors import NotInStoreError
+from naion.errors import DataError, NotInStoreError
 from screener.thesis.days import TradingDays, trading_days
 
 if TYPE_CHECKING:
@@ -37,6 +37,7 @@ if TYPE_CHECKING:
     from naion.store import Reader
 
 _NONE = -(2**62)  # day number meaning "no price yet"
+UNIT = "CNY/t"
 
 
 @dataclass(frozen=True)
@@ -198,9 +199,17 @@ def composite(
     if not len(query):
         raise ValueError("composite() needs at least one date")
     end = _as_day(query[-1])
+    meta = reader.commodity_series().set_index("series")
+    for sid in series:
+        unit = meta["unit"].get(sid) if sid in meta.index else None
+        if unit is not None and str(unit).replace(" ", "").upper() != UNIT.upper():
+            raise DataError(
+                f"commodity series {sid} is quoted in {unit}, the cost model needs {UNIT}",
+                hint="list only CNY/t series in the model's price.series",
+            )
     obs = [_observations(reader, sid, end) for sid in series]
     if not any(len(d) for d, _ in obs):
-        known = set(reader.commodity_series()["series"]) if len(series) else set()
+        known = set(meta.index)
         if not known & set(series):
             raise NotInStoreError(
                 f"the store holds no lithium carbonate prices (series {', '.join(series)})",

@@ -218,3 +218,13 @@ def test_no_series_held_at_all_is_one_not_in_store_error(naion_home: Path) -> No
         c = composite(st, SERIES, [dt.date(2023, 12, 29)])
     assert not c.frame["available"].iloc[0] and c.frame["series"].iloc[0] is None
     assert any("no lithium carbonate price held before then" in n for n in c.notes)
+
+
+def test_a_series_in_another_unit_is_refused(naion_home: Path) -> None:
+    from naion.errors import DataError
+
+    plant(naion_home)
+    plant_series(naion_home, "usd_t", {"2024-01-02": 13_000.0}, unit="USD/t")
+    with Store(naion_home / "store.duckdb", read_only=True) as st:
+        with pytest.raises(DataError, match="usd_t is quoted in USD/t, the cost model needs"):
+            composite(st, ["spot_t", "usd_t"], [dt.date(2024, 1, 5)])

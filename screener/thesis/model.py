@@ -35,7 +35,7 @@ BUILTIN_DIR = Path(__file__).parent / "models"
 DEFAULT_MODEL = "na-ion-vs-lfp"
 
 Number = Annotated[float, Field(strict=True, allow_inf_nan=False)]
-_SERIES_ID = re.compile(r"^[A-Za-z0-9_.:-]+$")
+_SERIES_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.:-]*$")
 
 
 class Point(BaseModel):
@@ -59,7 +59,10 @@ class PriceSource(BaseModel):
     def _ids(self) -> PriceSource:
         for i, sid in enumerate(self.series):
             if not isinstance(sid, str) or not _SERIES_ID.match(sid):
-                raise ValueError(f"series[{i}] {sid!r} is not a series id (letters, digits, _.:-)")
+                raise ValueError(
+                    f"series[{i}] {sid!r} is not a series id"
+                    " (a letter or digit, then letters, digits, _.:-)"
+                )
         if len(set(self.series)) != len(self.series):
             raise ValueError("a series is listed twice")
         return self

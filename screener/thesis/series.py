@@ -243,11 +243,11 @@ def composite(
     for sid, (d, _) in zip(series, obs, strict=True):
         if len(d):
             out.held[sid] = (_as_day(d[0]), _as_day(d[-1]), len(d))
-    out.notes = _notes(out, query, has, age)
+    out.notes = _notes(out, query, has)
     return out
 
 
-def _notes(c: Composite, query: np.ndarray, has: np.ndarray, age: np.ndarray) -> list[str]:
+def _notes(c: Composite, query: np.ndarray, has: np.ndarray) -> list[str]:
     notes = []
     for sid in c.series:
         if sid in c.held:

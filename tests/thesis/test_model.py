@@ -106,6 +106,7 @@ BAD = {
     "flat line": (GOOD.replace("0.1}", "0.0}"), "flat line"),
     "no series": (GOOD.replace("[a_spot, b_futures]", "[]"), "price.series"),
     "bad series id": (GOOD.replace("a_spot", "'a spot'"), "not a series id"),
+    "formula-like id": (GOOD.replace("a_spot", "'-a_spot'"), "not a series id"),
     "stale days as text": (GOOD + "  max_stale_days: ten\n", "price.max_stale_days"),
     "not a mapping": ("- just a list\n", "expected a mapping"),
     "malformed YAML": (GOOD + "points: [\n", "malformed YAML"),

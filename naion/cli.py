@@ -72,6 +72,9 @@ def _mount() -> None:
     from reports.cli import register as register_reports
 
     register_reports(app)
+    from screener.thesis.cli import register as register_thesis
+
+    register_thesis(app, page="reports.thesis_page")  # the page renderer lives in reports
 
 
 _mount()

@@ -176,7 +176,10 @@ def _store_path() -> Path:
 def sync_cmd(
     targets: Annotated[
         list[str] | None,
-        typer.Argument(help="Universe names and/or codes (default: every curated universe)."),
+        typer.Argument(
+            help="Universe names, codes and/or commodity series such as li2co3_gfex_main"
+            " (default: every curated universe and commodity series)."
+        ),
     ] = None,
     start: Annotated[
         str | None, typer.Option(help="First date, YYYY-MM-DD (default 2018-01-01).")
@@ -196,7 +199,8 @@ def sync_cmd(
         bool, typer.Option("--no-eps", help="Skip the consensus EPS snapshot.")
     ] = False,
 ) -> None:
-    """Fetch missing prices, valuations, FX and consensus EPS from akshare into the store.
+    """Fetch missing prices, valuations, FX, consensus EPS and lithium carbonate prices from
+    akshare into the store.
 
     Incremental: dates already held are not requested again. Nothing is written unless
     every request succeeded (or --keep-going)."""
@@ -212,7 +216,13 @@ def sync_cmd(
     first = parse_date(start, "--start") or DEFAULT_START
     last = parse_date(end, "--end") or dt.date.today()
     check_window(first, last)
-    secs = resolve_targets(reg, targets or [], segment)
+    from naion.providers.base import COMMODITIES
+    from naion.sync import commodity_targets
+
+    series, rest = commodity_targets(targets or [])
+    if not targets and not segment:
+        series = list(COMMODITIES)
+    secs = resolve_targets(reg, rest, segment) if rest or not targets else []
     err = console(stderr=True)
     with _interrupted(), open_store() as store:
         result = sync_into(
@@ -225,6 +235,7 @@ def sync_cmd(
             keep_going,
             valuation=not no_valuation,
             eps=not no_eps,
+            commodities=series,
         )
     for line in result.failed:
         err.print(f"failed: {line}")
@@ -289,13 +300,24 @@ def sync_into(
     valuation: bool = True,
     eps: bool = True,
     quiet: bool = False,
+    commodities: list[str] | None = None,
 ) -> object:
     """Plan, fetch (with a progress bar) and write a sync; returns the SyncResult."""
     from naion import sync
     from naion.output import console
 
     notes: list[str] = []
-    tasks, held = sync.plan(store, secs, start, end, valuation=valuation, eps=eps, notes=notes)
+    tasks, held = sync.plan(
+        store,
+        secs,
+        start,
+        end,
+        valuation=valuation,
+        eps=eps,
+        fx=bool(secs),
+        notes=notes,
+        commodities=commodities or (),
+    )
     names = {c: (m.name_zh, m.name_en) for c, m in reg.members.items()}
     if not tasks:
         result = sync.SyncResult(skipped=held, notes=notes)

@@ -8,6 +8,7 @@ Everything naion writes lives under that one folder::
     universes/        user universe files (*.yaml), merged with the curated ones
     strategies/       user strategy files (*.yaml)
     presets/          user screen presets (*.yaml)
+    models/           user thesis cost models (*.yaml), merged with the curated ones
     runs/             saved backtest runs
     logs/             the traceback of the last internal error
 """
@@ -74,6 +75,10 @@ class Paths:
     @property
     def presets(self) -> Path:
         return self.home / "presets"
+
+    @property
+    def models(self) -> Path:
+        return self.home / "models"
 
     @property
     def runs(self) -> Path:

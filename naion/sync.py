@@ -15,6 +15,11 @@ A failed or interrupted sync leaves the store exactly as it was.
 A coverage that runs past the last settled day (a bar dated in the future, e.g. 9999-12-31
 from an old import) would stop every later sync of that series: such a coverage is
 re-derived from the rows held up to the settled day, corrected in the store, and said.
+
+Commodity series (:data:`naion.providers.base.COMMODITIES`, the lithium carbonate prices the
+thesis signal reads) are planned like the rest: what neither the coverage nor the rows held
+(an import writes rows without coverage) account for is fetched in one request per series,
+and rows already held are kept as they are (a sync adds dates, it never rewrites an import).
 """
 
 from __future__ import annotations
@@ -25,7 +30,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from naion.errors import ProviderError
-from naion.providers.base import Provider, SecurityRef
+from naion.providers.base import COMMODITIES, Provider, SecurityRef
 from naion.store import Batch, Reader, WriteReport
 
 if TYPE_CHECKING:
@@ -59,8 +64,8 @@ def settled_through(market: str, now: dt.datetime | None = None) -> dt.date:
 class Task:
     """One provider request: a dataset of one security (or FX pair) over a date range."""
 
-    dataset: str  # bars:none, bars:qfq, valuation, fx, eps
-    key: str  # naion code or FX pair
+    dataset: str  # bars:none, bars:qfq, valuation, fx, eps, calendar, commodity
+    key: str  # naion code, FX pair or commodity series
     start: dt.date
     end: dt.date
     sec: SecurityRef | None = None
@@ -157,10 +162,13 @@ def plan(
     fx: bool = True,
     calendar: bool = True,
     notes: list[str] | None = None,
+    commodities: Sequence[str] = (),
 ) -> tuple[list[Task], list[str]]:
     """The requests a sync of ``secs`` over [start, end] needs, and what is already held.
 
-    ``notes`` receives one line per coverage that ran past the last settled day."""
+    ``notes`` receives one line per coverage that ran past the last settled day;
+    ``commodities``: series ids of :data:`COMMODITIES` to bring up to date as well.
+    """
     tasks: list[Task] = []
     held_msgs: list[str] = []
     notes = [] if notes is None else notes
@@ -211,7 +219,43 @@ def plan(
             held_msgs.append("A-share trading calendar")
         else:
             tasks.append(Task("calendar", "SSE", today, today))
+    for series in commodities:
+        last_ok = min(end, settled_through("A", now))
+        gaps = _missing(_commodity_held(reader, series), start, last_ok)
+        if not gaps:
+            held_msgs.append(f"{series} commodity")
+            continue
+        # the vendors answer with the whole history: one request spans every gap
+        tasks.append(Task("commodity", series, gaps[0][0], gaps[-1][1]))
     return tasks, held_msgs
+
+
+def commodity_targets(targets: Sequence[str]) -> tuple[list[str], list[str]]:
+    """Split sync targets into commodity series ids and the rest (universes, codes)."""
+    series = [t for t in targets if t in COMMODITIES]
+    return series, [t for t in targets if t not in COMMODITIES]
+
+
+def _commodity_held(reader: Reader, series: str) -> tuple[dt.date, dt.date] | None:
+    """First and last date of ``series`` accounted for: requested (coverage) or held (rows)."""
+    spans = []
+    covered = reader.covered("commodity", series)
+    if covered is not None:
+        spans.append((_day(covered[0]), _day(covered[1])))
+    rows = reader.commodity(series)
+    if len(rows):
+        spans.append((_day(rows["date"].iloc[0]), _day(rows["date"].iloc[-1])))
+    if not spans:
+        return None
+    return min(a for a, _ in spans), max(b for _, b in spans)
+
+
+def _day(value: object) -> dt.date:
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    return value.date()  # type: ignore[attr-defined]
 
 
 def _fetch(provider: Provider, task: Task, secs: Sequence[SecurityRef]) -> pd.DataFrame:
@@ -227,6 +271,8 @@ def _fetch(provider: Provider, task: Task, secs: Sequence[SecurityRef]) -> pd.Da
         return provider.consensus_eps([s for s in secs if s.market == "A"])
     if task.dataset == "calendar":
         return provider.trading_calendar()
+    if task.dataset == "commodity":
+        return provider.commodity(task.key, task.start, task.end)
     raise ValueError(task.dataset)
 
 
@@ -283,6 +329,8 @@ def run(
             market = task.sec.market
             limit = settled_through(market, now)
             frame = frame[frame["date"] <= _ts(limit)]
+        elif task.dataset == "commodity" and len(frame):
+            frame = frame[frame["date"] <= _ts(settled_through("A", now))]
         _add(batch, task, frame, source)
         result.rows += len(frame)
     return batch, result
@@ -308,12 +356,35 @@ def _add(batch: Batch, task: Task, frame: pd.DataFrame, source: str) -> None:
     elif task.dataset == "eps":
         batch.add("eps", frame.assign(source=src), snapshot_date=task.start)
         return
+    elif task.dataset == "commodity":
+        spec = COMMODITIES[task.key]
+        rows = frame.assign(source=_vendor_source(source, frame))
+        batch.add("commodities", rows, keep_existing=True, label="commodity", series=task.key)
+        meta = {"name": spec.name, "unit": spec.unit, "kind": spec.kind, "exchange": spec.exchange}
+        batch.add(
+            "commodity_series",
+            _one_row({"series": spec.series, **meta, "source": src}),
+            keep_existing=True,
+        )
     elif task.dataset == "calendar":
         batch.add("calendar", frame.assign(source=src), exchange=task.key)
         # coverage here records when the calendar was fetched, not the days it lists
         batch.cover("calendar", task.key, task.start, task.end, src)
         return
     batch.cover(task.dataset, task.key, task.start, task.end, src)
+
+
+def _vendor_source(source: str, frame: pd.DataFrame) -> object:
+    """Per row ``provider:function`` (the function that answered), else ``provider:commodity``."""
+    if "vendor" in frame.columns:
+        return (source + ":" + frame["vendor"].fillna("commodity").astype("str")).to_numpy()
+    return f"{source}:commodity"
+
+
+def _one_row(values: dict[str, object]) -> pd.DataFrame:
+    import pandas as pd
+
+    return pd.DataFrame([values])
 
 
 def security_rows(

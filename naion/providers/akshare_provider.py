@@ -44,7 +44,15 @@ from naion.frames import (
     FrameSchema,
     SchemaMismatch,
 )
-from naion.providers.base import RetryPolicy, SecurityRef, describe, first_of, with_retry
+from naion.providers.base import (
+    COMMODITIES,
+    COMMODITY,
+    RetryPolicy,
+    SecurityRef,
+    describe,
+    first_of,
+    with_retry,
+)
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -491,6 +499,66 @@ class AkshareProvider:
             raise ProviderError("A-share trading calendar: akshare returned no trading days")
         return frame
 
+    # ------------------------------------------------------------------ commodities
+
+    def commodity(self, series: str, start: dt.date, end: dt.date) -> pd.DataFrame:
+        """Daily lithium carbonate prices (CNY/t) of a :data:`COMMODITIES` series.
+
+        ``li2co3_gfex_main``: the GFEX main-contract daily bars, Sina's continuous ``LC0``
+        (``futures_main_sina``), else Eastmoney's 碳酸锂主连 (``futures_hist_em``); volume in
+        lots. ``li2co3_spot_basis``: the spot quote of 100ppi's futures-spot table
+        (``futures_spot_sys``, recent dates only), else 99qh's spot trend (``spot_price_qh``,
+        the whole history). The ``vendor`` column names the function that answered.
+        """
+        if series not in _COMMODITY_ATTEMPTS:
+            raise ProviderError(
+                f"commodity series {series!r} is not supported by the akshare provider",
+                hint=f"use one of {', '.join(COMMODITIES)}",
+            )
+        start, end = _span(series, start, end)
+        attempts = getattr(self, _COMMODITY_ATTEMPTS[series])(start, end)
+        return self._first(f"{series} daily prices", attempts, empty_ok=True)
+
+    def _lc_futures_attempts(
+        self, start: dt.date, end: dt.date
+    ) -> list[tuple[str, Callable[[], pd.DataFrame]]]:
+        def sina() -> pd.DataFrame:
+            raw = self._vendor(
+                "futures_main_sina", symbol="LC0", start_date=_ymd(start), end_date=_ymd(end)
+            )
+            return _commodity(raw, _SINA_FUTURES, "futures_main_sina", start, end)
+
+        def em() -> pd.DataFrame:
+            raw = self._vendor(
+                "futures_hist_em",
+                symbol="碳酸锂主连",
+                period="daily",
+                start_date=_ymd(start),
+                end_date=_ymd(end),
+            )
+            return _commodity(raw, _EM_FUTURES, "futures_hist_em", start, end)
+
+        return [("futures_main_sina", sina), ("futures_hist_em", em)]
+
+    def _lc_spot_attempts(
+        self, start: dt.date, end: dt.date
+    ) -> list[tuple[str, Callable[[], pd.DataFrame]]]:
+        def ppi() -> pd.DataFrame:
+            try:
+                raw = self._vendor("futures_spot_sys", symbol="碳酸锂", indicator="市场价格")
+            except KeyError as exc:  # the name is not in 100ppi's list of commodities
+                raise ProviderError("100ppi lists no 碳酸锂 futures-spot page") from exc
+            return _commodity(raw, _SPOT, "futures_spot_sys", start, end)
+
+        def qh() -> pd.DataFrame:
+            try:
+                raw = self._vendor("spot_price_qh", symbol="碳酸锂")
+            except KeyError as exc:
+                raise ProviderError("99qh lists no 碳酸锂 spot trend") from exc
+            return _commodity(raw, _SPOT, "spot_price_qh", start, end)
+
+        return [("futures_spot_sys", ppi), ("spot_price_qh", qh)]
+
     # ------------------------------------------------------------------ plumbing
 
     def _vendor(self, fn: str, /, **kwargs: Any) -> Any:
@@ -787,6 +855,48 @@ def _bars(
     if "volume" in frame.columns and volume_factor != 1.0:
         frame["volume"] = frame["volume"] * volume_factor
     return _fit(BARS, frame, start, end)
+
+
+_SINA_FUTURES = {
+    "日期": "date",
+    "开盘价": "open",
+    "最高价": "high",
+    "最低价": "low",
+    "收盘价": "close",
+    "成交量": "volume",
+}
+_EM_FUTURES = {
+    "时间": "date",
+    "开盘": "open",
+    "最高": "high",
+    "最低": "low",
+    "收盘": "close",
+    "成交量": "volume",
+}
+_SPOT = {"日期": "date", "现货价格": "close"}
+_COMMODITY_ATTEMPTS = {
+    "li2co3_gfex_main": "_lc_futures_attempts",
+    "li2co3_spot_basis": "_lc_spot_attempts",
+}
+
+
+def _commodity(
+    raw: Any, columns: dict[str, str], vendor: str, start: dt.date, end: dt.date
+) -> pd.DataFrame:
+    """Vendor prices -> COMMODITY: check, rename, drop days without a quote, validate, clip.
+
+    A day whose price the vendor left empty ("-") is not a quote and is dropped; a column with
+    no number at all is a schema change and an error.
+    """
+    _need(raw, list(columns))
+    _numbers(raw, [c for c, eng in columns.items() if eng != "date"])
+    frame = _frame({eng: raw[src] for src, eng in columns.items()})
+    if len(frame) and frame["close"].isna().all():
+        price = next(src for src, eng in columns.items() if eng == "close")
+        raise ProviderError(f"column {price} holds no price")
+    frame = frame[frame["close"].notna()].reset_index(drop=True)
+    frame["vendor"] = vendor
+    return _fit(COMMODITY, frame, start, end)
 
 
 def _em_forecast(raw: Any) -> pd.DataFrame:

@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Protocol, TypeVar
 
 from naion.errors import ProviderError
+from naion.frames import Column, FrameSchema
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -37,6 +38,54 @@ class SecurityRef:
     exchange: str | None = None  # SSE/SZSE/BSE, HKEX, NASDAQ/NYSE/NYSE Arca/AMEX
     currency: str = "CNY"
     vendor_codes: dict[str, str] = field(default_factory=dict)  # per-vendor overrides
+
+
+@dataclass(frozen=True)
+class CommoditySpec:
+    """A commodity series a provider can fetch, as the store's commodity_series row."""
+
+    series: str  # the store's series id
+    name: str
+    unit: str  # e.g. CNY/t
+    kind: str  # spot or futures
+    exchange: str | None = None
+
+
+# every commodity series a sync may fetch (the thesis cost model reads them from the store)
+COMMODITIES = {
+    "li2co3_gfex_main": CommoditySpec(
+        "li2co3_gfex_main",
+        "Lithium carbonate futures, GFEX main (dominant) contract, daily",
+        "CNY/t",
+        "futures",
+        "GFEX",
+    ),
+    "li2co3_spot_basis": CommoditySpec(
+        "li2co3_spot_basis",
+        "Lithium carbonate spot quote set against the GFEX contract in vendor futures-spot"
+        " tables (100ppi 生意社, else 99qh)",
+        "CNY/t",
+        "spot",
+    ),
+}
+
+# daily commodity prices: close required; open/high/low/volume (lots) and contract optional;
+# ``vendor`` names the function that answered (the sync records it as the rows' source)
+COMMODITY = FrameSchema(
+    "commodity prices",
+    (
+        Column("date", "date", nullable=False),
+        Column("open", "float", required=False, positive=True),
+        Column("high", "float", required=False, positive=True),
+        Column("low", "float", required=False, positive=True),
+        Column("close", "float", nullable=False, positive=True),
+        Column("volume", "float", required=False),
+        Column("contract", "str", required=False),
+        Column("vendor", "str", required=False),
+    ),
+    key=("date",),
+    sort_by=("date",),
+)
 
 
 class Provider(Protocol):
@@ -74,6 +123,10 @@ class Provider(Protocol):
 
     def trading_calendar(self) -> pd.DataFrame:
         """A-share trading days (CALENDAR form)."""
+        ...
+
+    def commodity(self, series: str, start: dt.date, end: dt.date) -> pd.DataFrame:
+        """Daily prices of a :data:`COMMODITIES` series in COMMODITY form, ``start``..``end``."""
         ...
 
 

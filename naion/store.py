@@ -781,10 +781,12 @@ class Store(Reader):
             raise
 
     def _check_intact(self) -> None:
-        """Refuse a truncated file: shorter than the blocks its header declares."""
+        """Refuse a truncated file: shorter than the blocks in use its header declares.
+
+        Free blocks are left out: a checkpoint may cut them off the file's end."""
         row = _first(
             self._con.execute(
-                "SELECT block_size, total_blocks FROM pragma_database_size()"
+                "SELECT block_size, used_blocks FROM pragma_database_size()"
             ).fetchall()
         )
         if row is None:

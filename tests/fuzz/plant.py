@@ -116,8 +116,8 @@ def make_home(root: Path) -> tuple[Path, Path]:
         assert code == 0, "the planted import failed"
         from reports.sample import write_sample_run
 
-        write_sample_run("sample-a", years=0.5)
-        write_sample_run("sample-b", years=0.5, seed=9, base_currency="USD")
+        write_sample_run("sample-a", years=0.5, start="2023-01-02")
+        write_sample_run("sample-b", years=0.5, start="2023-01-02", base_currency="USD")
     finally:
         if old is None:
             os.environ.pop("NAION_HOME", None)

@@ -48,7 +48,7 @@ def test_parameter_keys_reach_the_spec(naion_home: Path) -> None:
     c = with_params(get_spec("core-satellite"), {"core_weight": "0.5", "lots": "false"})
     assert c.sleeves["core"].weight == 0.5 and c.sleeves["satellite"].weight == 0.5
     assert c.lots is False
-    with pytest.raises(InputError, match="screen.top=0"):
+    with pytest.raises(InputError, match=r"screen\.top=0"):
         with_params(get_spec("screen-driven"), {"screen.top": "0"})
 
 

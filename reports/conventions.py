@@ -16,10 +16,22 @@ if TYPE_CHECKING:
 
 ADJUSTMENTS = {
     "qfq": "forward-adjusted (dividends and splits)",
+    "adjusted": "forward-adjusted (dividends and splits)",
     "hfq": "backward-adjusted (dividends and splits)",
     "tr": "total-return index (dividends reinvested)",
     "none": "unadjusted (price only; dividends not counted)",
+    "unadjusted": "unadjusted (price only; dividends not counted)",
 }
+
+
+def adjustment_text(label: str) -> str:
+    """What a saved price-basis label means; a joined basis ("unadjusted → adjusted") says
+    each stretch in order (the join and its factor are in the run's notes)."""
+    parts = [p.strip() for p in label.split("→")]
+    said = [ADJUSTMENTS.get(p, "as stored") for p in parts]
+    if len(parts) == 1:
+        return f"{label}: {said[0]}"
+    return f"{label}: " + ", then ".join(said) + " (joined through the factor; see the notes)"
 
 
 def conventions(run: SavedRun) -> list[str]:
@@ -97,9 +109,7 @@ def adjustments(run: SavedRun) -> pd.DataFrame:
     cols = [c for c in ("code", "name", "name_en", "segment", "market", "currency") if c in a]
     out = a[cols].copy() if len(a) else pd.DataFrame(columns=cols)
     adj = a["adjustment"] if "adjustment" in a else pd.Series(["?"] * len(a))
-    out["prices"] = [
-        f"{x}: {ADJUSTMENTS.get(str(x), 'as stored')}" for x in adj.astype(str).tolist()
-    ]
+    out["prices"] = [adjustment_text(x) for x in adj.astype(str).tolist()]
     for c in ("first", "last"):
         if c in a:
             out[c] = a[c]

@@ -184,7 +184,7 @@ def default_window(
     a current member is priced. End: the last day every member still needed (not delisted,
     not past ``until``) and every FX pair is held; for ``all-a`` the market's last day."""
     from naion.errors import NotInStoreError
-    from strategies.panel import member_info, spans_of
+    from strategies.panel import member_info, membership_dates, spans_of
     from strategies.rules import fx_pairs
 
     spans = spans if spans is not None else spans_of(reader, members)
@@ -197,17 +197,15 @@ def default_window(
         )
     held = [c for c in members if c in spans]
     mems = {c: reg.members.get(c) for c in held}
+    dates = dict(zip(held, membership_dates(universe, reg, held), strict=True))
     if universe is None:
         start = max(spans[c][0] for c in held)
     else:
-        start = min(
-            max(spans[c][0], m.since if m is not None and m.since else spans[c][0])
-            for c, m in mems.items()
-        )
+        start = min(max(spans[c][0], dates[c][0] or spans[c][0]) for c in held)
     ends = [
         spans[c][1]
         for c, m in mems.items()
-        if m is None or (m.delisted is None and m.until is None)
+        if (m is None or m.delisted is None) and dates[c][1] is None
     ]
     end = (max if universe == "all-a" else min)(ends or [spans[c][1] for c in held])
     currencies = {member_info(c, reg)[2] for c in held}
@@ -368,7 +366,7 @@ def simulate(
 
     panel = load_panel(
         reader, reg, members, start, end, spec.base_currency, spec.benchmark, allow_partial,
-        spec.lots, history=history,
+        spec.lots, history=history, universe=spec.universe_name(),
     )  # fmt: skip
     notes = list(panel.notes)
     ctx = context_of(panel, reader, reg, notes, ignore_membership)

@@ -193,8 +193,12 @@ def load_panel(
     lots: bool = True,
     spans: dict[str, tuple[dt.date, dt.date]] | None = None,
     history: History | None = None,
+    universe: str | None = None,
 ) -> Panel:
-    """The panel of ``members`` (and their successors) over [start, end] in ``base``."""
+    """The panel of ``members`` (and their successors) over [start, end] in ``base``.
+
+    ``universe``: the strategy's universe, whose entries' ``since``/``until`` the coverage
+    check follows."""
     import numpy as np
 
     from naion.fx import rate_on, rate_series
@@ -234,7 +238,8 @@ def load_panel(
         open_days[m] = days
     # -- coverage: the same rule for every type; may shrink the window ---------------------
     start, end = _check_coverage(
-        codes[:n_members], mems[:n_members], markets[:n_members], spans, open_days, start, end,
+        codes[:n_members], mems[:n_members], membership_dates(universe, reg, codes[:n_members]),
+        markets[:n_members], spans, open_days, start, end,
         allow_partial, notes,
     )  # fmt: skip
     lo, hi = _d64(start), _d64(end)
@@ -544,8 +549,21 @@ def _st(reader: Reader, codes: list[str], g: np.ndarray) -> np.ndarray:
     return st
 
 
+def membership_dates(
+    universe: str | None, reg: Registry, codes: Sequence[str]
+) -> list[tuple[dt.date | None, dt.date | None]]:
+    """(since, until) of each code in the strategy's universe ``universe`` (None: open).
+
+    Membership dates belong to one universe's entry, not to the security: the same code may
+    join the Na-ion theme in 2026 and a user's universe from its listing."""
+    u = reg.universes.get(universe) if universe else None
+    entries = {m.code: (m.since, m.until) for m in u.members} if u is not None else {}
+    return [entries.get(c, (None, None)) for c in codes]
+
+
 def _check_coverage(
-    codes: list[str], mems: list[Member | None], markets: list[str],
+    codes: list[str], mems: list[Member | None],
+    membership: list[tuple[dt.date | None, dt.date | None]], markets: list[str],
     spans: dict[str, tuple[dt.date, dt.date]], open_days: dict[str, np.ndarray],
     start: dt.date, end: dt.date, allow_partial: bool, notes: list[str],
 ) -> tuple[dt.date, dt.date]:  # fmt: skip
@@ -553,7 +571,7 @@ def _check_coverage(
     new_start, new_end = start, end
     problems: list[tuple[str, str]] = []
     absent, late = [], []
-    for c, m, market in zip(codes, mems, markets, strict=True):
+    for c, m, (since, until), market in zip(codes, mems, membership, markets, strict=True):
         if c not in spans:
             if m is not None and m.listed is not None and m.listed <= end:
                 problems.append((c, f"{c}: the store holds no prices for it (it listed on "
@@ -566,7 +584,7 @@ def _check_coverage(
         if succ is not None and succ.code in spans:  # its history joins up with the successor's
             first = min(first, spans[succ.code][0])
             last = max(last, min(spans[succ.code][1], succ.date - dt.timedelta(days=1)))
-        need_from = max(start, (m.since if m is not None and m.since else start))
+        need_from = max(start, since or start)
         listed = m.listed if m is not None else None
         if listed is not None and first > max(need_from, listed) + tol:
             line = (
@@ -579,7 +597,7 @@ def _check_coverage(
             late.append(f"{c} {first}")
         need_to = end
         if m is not None:
-            for cut in (m.delisted, m.until):
+            for cut in (m.delisted, until):
                 if cut is not None:
                     need_to = min(need_to, cut)
             if m.successor is not None:

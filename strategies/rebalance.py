@@ -107,7 +107,7 @@ def trade_list(
     day = as_of or max(last for c, (_, last) in spans.items() if c in held or c in members)
     start = day - dt.timedelta(days=HISTORY_DAYS)
     panel = load_panel(reader, reg, codes, start, day, spec.base_currency, spec.benchmark,
-                       lots=spec.lots, spans=spans)  # fmt: skip
+                       lots=spec.lots, spans=spans, universe=spec.universe_name())  # fmt: skip
     notes = [n for n in panel.notes if not n.startswith("no unadjusted close held")]
     t = len(panel.dates) - 1
     pos = {c: j for j, c in enumerate(panel.codes)}

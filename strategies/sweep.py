@@ -154,7 +154,8 @@ def run_sweep(
     e_specs = [variant(dict(zip(ekeys, c, strict=True)))
                for c in itertools.product(*(grid[k] for k in ekeys))]  # fmt: skip
     panel = load_panel(reader, reg, members, start, end, spec.base_currency, spec.benchmark,
-                       allow_partial, any(s.lots for s in e_specs), history=history)  # fmt: skip
+                       allow_partial, any(s.lots for s in e_specs), history=history,
+                       universe=spec.universe_name())  # fmt: skip
     notes = list(panel.notes)
     t0 = time.perf_counter()
     ctx = context_of(panel, reader, reg, notes, ignore_membership)

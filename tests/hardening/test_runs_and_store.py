@@ -19,7 +19,7 @@ def two_runs(naion_home: Path) -> Path:
     from reports.sample import write_sample_run
 
     write_sample_run("good", years=0.3)
-    write_sample_run("victim", years=0.3, seed=8)
+    write_sample_run("victim", years=0.3, codes=("300750.SZ", "600348.SH"))
     return naion_home / "runs"
 
 

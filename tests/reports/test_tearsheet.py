@@ -253,11 +253,12 @@ def test_notes_and_conventions(built, runs) -> None:
     text = built.tearsheet.read_text(encoding="utf-8")
     notes = section(text, "run-notes")
     assert notes.count("<tr>") == 1 + len(run.info["notes"]) >= 2
-    assert "600884.SH: unadjusted closes" in notes
+    assert "held only as unadjusted closes (600884.SH)" in notes
     conv = plain(section(text, "conventions"))
     for line in run.info["conventions"]:
         assert line in conv
-    assert "none: unadjusted" in conv and "qfq: forward-adjusted" in conv
+    assert "adjusted: forward-adjusted (dividends and splits)" in conv
+    assert "unadjusted: unadjusted (price only; dividends not counted)" in conv
     new_notes = [
         "300750.SZ: the buy on 2021-02-01 waited 2 days on the daily price limit",
         "ALB: traded in fractional units (no valid unadjusted price known)",

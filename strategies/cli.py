@@ -152,6 +152,8 @@ def backtest_cmd(
                 "benchmark": run.benchmark_name or None,
             }
         )
+        out.update({k: v for k, v in m.items() if k not in out})  # e.g. tilt_fallback_share
+        out["notes"] = list(run.notes)
         write_text(to_json(out) + "\n", None)
     else:
         emit(
@@ -228,7 +230,8 @@ def store_with_data(bt: Any, offline: bool, need_end: Any = None) -> Iterator[An
                 st, reg, needed, currencies, spec.base_currency, end or dt.date(1900, 1, 1),
                 history.spans,
             )  # fmt: skip
-            if not (missing[0] or missing[1]):
+            if not (missing[0] or missing[1]) or (offline and bt.allow_partial):
+                # --allow-partial: the engine cuts the window to the data held, with a note
                 yield st, reg, notes, history
                 return
         finally:

@@ -377,13 +377,14 @@ def simulate(
     mk = market_of(panel)
     var = Variants(row_of=row_of, tgt=tgt, **execution([spec], [0]))
     books = run(mk, var, record=True)
-    return build_run(spec, reader, reg, panel, mk, books, days, tgt, notes)
+    return build_run(spec, reader, reg, panel, mk, books, days, tgt, notes, ctx.stats)
 
 
 def build_run(
     spec: StrategySpec, reader: Reader, reg: Registry, panel: Panel, mk: Market, books: Books,
-    days: np.ndarray, tgt: np.ndarray, notes: list[str],
+    days: np.ndarray, tgt: np.ndarray, notes: list[str], extra: Mapping[str, float] | None = None,
 ) -> Run:  # fmt: skip
+    """The run of variant 0 of ``books``; ``extra``: the type's own figures (into metrics)."""
     import numpy as np
     import pandas as pd
 
@@ -402,6 +403,7 @@ def build_run(
     )  # fmt: skip
     metrics = {k: float(v[0]) for k, v in m.items()}
     metrics["trades"] = int(stats[K.S_TRADES])
+    metrics.update(extra or {})
     waited = int(stats[K.S_WAITED])
     metrics["waited_orders"] = waited
     if waited:

@@ -236,6 +236,8 @@ def load_panel(
             if held and (held[0] - start).days <= 7 and (end - held[-1]).days <= 7:
                 days = np.asarray(held, dtype="datetime64[D]")
         open_days[m] = days
+    if allow_partial:
+        end = _fx_end(reader, reg, currencies, bench_codes, base, end, notes)
     # -- coverage: the same rule for every type; may shrink the window ---------------------
     start, end = _check_coverage(
         codes[:n_members], mems[:n_members], membership_dates(universe, reg, codes[:n_members]),
@@ -639,6 +641,30 @@ def _check_coverage(
             f"{new_end} ({'; '.join(p for _, p in problems)})"
         )
     return new_start, new_end
+
+
+def _fx_end(
+    reader: Reader, reg: Registry, currencies: Sequence[str], bench_codes: Sequence[str],
+    base: str, end: dt.date, notes: list[str],
+) -> dt.date:  # fmt: skip
+    """--allow-partial: the run's end cut to the last FX rate held (said in the notes)."""
+    from naion.fx import rate_series
+
+    new_end = end
+    for cur in sorted(set(currencies) | {_currency_of(c, reg) for c in bench_codes}):
+        if cur == base:
+            continue
+        s = rate_series(reader, cur, base, end=end)
+        if s.empty:
+            continue
+        last = s.index.max().date()
+        if last < end - dt.timedelta(days=TOLERANCE_DAYS) and last < new_end:
+            new_end = last
+            notes.append(
+                f"--allow-partial: the window ends {last}, the last {cur}→{base} rate held "
+                f"(instead of {end})"
+            )
+    return new_end
 
 
 def _check_fx(rates: pd.Series, cur: str, base: str, days: np.ndarray) -> None:

@@ -136,10 +136,9 @@ def refresh_cmd(
 
         out_name = write.stem.lower().replace("_", "-")
         data = user_universe(uni, diff, out_name, today.isoformat())
-        write.parent.mkdir(parents=True, exist_ok=True)
-        write.write_text(
-            yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8"
-        )
+        from naion.output import save_text
+
+        save_text(write, yaml.safe_dump(data, allow_unicode=True, sort_keys=False), "--write")
         console(stderr=True).print(
             f"wrote {write} (universe {out_name!r}); copy it into NAION_HOME/universes to use it"
         )

@@ -39,6 +39,7 @@ class Context:
     ignore_membership: bool = False
     previous: np.ndarray | None = None  # weights held before the first row (naion rebalance)
     cache: dict[Any, Any] = field(default_factory=dict)  # shared by a sweep's variants
+    stats: dict[str, float] = field(default_factory=dict)  # a type's own figures for the run
     _index: dict[str, int] | None = None
 
     @property

@@ -61,7 +61,7 @@ class ValuationTiltSpec(UniverseSpec):
         cols, segs, _ = self.universe_members(ctx)
         seg_names = sorted(set(segs))
         out = np.zeros_like(base)
-        fallback = 0
+        fallback = segment_days = 0
         for r, t in enumerate(days):
             frame = results[ctx.day(t)].all_rows
             val = dict(zip(frame["code"].tolist(), frame[tilt.field].tolist(), strict=True))
@@ -71,6 +71,7 @@ class ValuationTiltSpec(UniverseSpec):
                 idx = [int(c) for c, g in zip(cols, segs, strict=True) if g == s and b[c] > 0]
                 if not idx:
                     continue
+                segment_days += 1
                 budget = b[idx].sum()
                 sc = np.array([score(val.get(ctx.codes[i]), tilt.inverse) for i in idx])
                 if sc.sum() > 0:
@@ -79,10 +80,13 @@ class ValuationTiltSpec(UniverseSpec):
                     w[idx] = b[idx]
                     fallback += 1
             out[r] = cap_weights(w, tilt.cap)
+        share = fallback / segment_days if segment_days else 0.0
+        ctx.stats["tilt_segment_days"] = segment_days
+        ctx.stats["tilt_fallback_share"] = share
         if fallback:
             ctx.notes.append(
-                f"valuation-tilt: {fallback} segment-days had no {tilt.field} and were held "
-                "in equal weight"
+                f"valuation-tilt: {fallback:,} of {segment_days:,} segment-days ({share:.1%}) had "
+                f"no {tilt.field} and were held in equal weight"
             )
         return out
 

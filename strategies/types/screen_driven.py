@@ -45,7 +45,7 @@ class ScreenDrivenSpec(UniverseSpec):
     type: Literal["screen-driven"] = "screen-driven"
     screen: ScreenRule
 
-    def _screen(self) -> object:
+    def _screen(self, ignore_membership: bool = False) -> object:
         from screener.engine import Screen
 
         rule = self.screen
@@ -56,6 +56,7 @@ class ScreenDrivenSpec(UniverseSpec):
             preset=rule.preset,
             rank_by=rule.score,
             top=rule.top,
+            ignore_membership_dates=ignore_membership,
         )
 
     def check(self, reg: Registry) -> None:
@@ -75,9 +76,10 @@ class ScreenDrivenSpec(UniverseSpec):
 
         rule = self.screen
         key = ("screen", self.universe, tuple(self.segments or ()), rule.where, rule.preset,
-               rule.score, rule.top, tuple(days))  # fmt: skip
+               rule.score, rule.top, tuple(days), ctx.ignore_membership)  # fmt: skip
         if key not in ctx.cache:
-            ctx.cache[key] = self._screen().run_many(  # type: ignore[attr-defined]
+            screen = self._screen(ctx.ignore_membership)
+            ctx.cache[key] = screen.run_many(  # type: ignore[attr-defined]
                 ctx.reader, [ctx.day(t) for t in days], ctx.registry
             )
         results = ctx.cache[key]

@@ -52,9 +52,15 @@ class ValuationTiltSpec(UniverseSpec):
         from screener.engine import Screen
 
         tilt = self.tilt
-        key = ("valuation", self.universe, tuple(self.segments or ()), tilt.field, tuple(days))
+        key = ("valuation", self.universe, tuple(self.segments or ()), tilt.field, tuple(days),
+               ctx.ignore_membership)  # fmt: skip
         if key not in ctx.cache:
-            scr = Screen(universe=self.universe, segments=self.segments, columns=[tilt.field])
+            scr = Screen(
+                universe=self.universe,
+                segments=self.segments,
+                columns=[tilt.field],
+                ignore_membership_dates=ctx.ignore_membership,
+            )
             ctx.cache[key] = scr.run_many(ctx.reader, [ctx.day(t) for t in days], ctx.registry)
         results = ctx.cache[key]
         base = segment_equal_weights(self, ctx, days)

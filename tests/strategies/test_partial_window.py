@@ -100,3 +100,35 @@ def test_valuation_tilt_reports_its_fallback_share(
     assert result["tilt_segment_days"] == 22
     assert result["tilt_fallback_share"] == pytest.approx(15 / 22)
     assert any("15 of 22 segment-days (68.2%) had no pe_ttm" in n for n in result["notes"])
+
+
+def test_ignore_membership_dates_reaches_the_screen_of_a_tilt(
+    tmp_path: Path, naion_home: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Segment a's names join the universe in June; pe_ttm is held all year. Ignoring the
+    membership dates, the tilt's screen must see them from February too."""
+    from tests.helpers import write
+
+    root = tmp_path / "x"
+    export(root, DAYS)
+    (root / "valuation").mkdir()
+    cols = {"pe_ttm": 20.0, "pb": 2.0, "ps_ttm": 1.0, "total_mv": 1e10}
+    for code in ("300750.SZ", "002594.SZ"):
+        pd.DataFrame({"date": DAYS.strftime("%Y-%m-%d"), **cols}).to_csv(
+            root / "valuation" / f"{code}.csv", index=False
+        )
+    import_export(root, capsys)
+    dated = UNIVERSE.replace("segment: a}", "segment: a, since: 2023-06-01}")
+    write(naion_home / "universes" / "late.yaml", dated)
+    user_strategy(naion_home, "tilt", TILT)
+    args = ["backtest", "tilt", "--start", "2023-02-01", "--end", "2023-12-29", "--offline"]
+    shares = {}
+    for extra in ([], ["--ignore-membership-dates"]):
+        code, out, err = run_cli([*args, *extra, "-f", "json"], capsys)
+        assert code == 0, err
+        r = json.loads(out)
+        shares[bool(extra)] = (r["tilt_segment_days"], r["tilt_fallback_share"])
+    # members only: a from June (7 rebalances, pe held) + b all 11 (never a pe) -> 11 of 18
+    assert shares[False] == (18, pytest.approx(11 / 18))
+    # every member all year: a held 11 times, b fell back 11 times -> 11 of 22
+    assert shares[True] == (22, pytest.approx(11 / 22))

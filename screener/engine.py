@@ -78,6 +78,7 @@ class DateContext:
     fallback: dict[str, list[str]]  # price field -> codes computed on unadjusted closes
     snapshots: list[dt.date]  # every EPS snapshot held (to say when none was usable)
     needed: set[str] | None
+    scalar_notes: list[str] = field(default_factory=list)  # market-wide fields (thesis)
 
 
 @dataclass
@@ -431,7 +432,7 @@ def compute_fields(
     import numpy as np
     import pandas as pd
 
-    from screener.fields import lookback_days, with_inputs
+    from screener.fields import lookback_days, scalar_values, with_inputs
     from screener.formulas import eps_fields
     from screener.market import load_prices, price_values
     from screener.valuation import eps_at, valuation_at
@@ -459,6 +460,7 @@ def compute_fields(
     want_listed = needed is None or "listed_days" in needed
     listed = _listed_dates(reader, codes, listing or {}) if want_listed else {}
     snapshots = reader.at(None).eps_snapshot_dates() if codes else []
+    scalars, scalar_notes = scalar_values(reader, dates, needed)
     out: dict[dt.date, pd.DataFrame] = {}
     contexts: dict[dt.date, DateContext] = {}
     for d in dates:
@@ -470,6 +472,8 @@ def compute_fields(
         if "close" not in frame.columns:
             frame["close"] = np.nan
         frame = eps_fields(frame)
+        for name, value in scalars[d].items():
+            frame[name] = value  # one value per date, the same for every row
         if want_listed:
             ld = pd.to_datetime(frame["code"].map(listed))
             frame["listed_days"] = (pd.Timestamp(d) - ld).dt.days.astype("float64")
@@ -480,7 +484,7 @@ def compute_fields(
         if members is not None:
             frame["_member"] = frame["code"].map(members)
         out[d] = frame
-        contexts[d] = DateContext(used[d], fallback[d], snapshots, needed)
+        contexts[d] = DateContext(used[d], fallback[d], snapshots, needed, scalar_notes[d])
     return out, contexts
 
 
@@ -494,6 +498,7 @@ def _notes(d: dt.date, frame: pd.DataFrame, ctx: DateContext) -> list[str]:
     """Where one date's fields came from and what is unavailable, for the rows shown."""
     notes: list[str] = []
     codes = set(frame["code"].tolist())
+    notes += ctx.scalar_notes
     if _wants(ctx, "consensus"):
         notes += _consensus_notes(d, codes, ctx)
     if _wants(ctx, "valuation") and len(frame):

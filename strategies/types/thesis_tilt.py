@@ -72,18 +72,37 @@ class ThesisSleeve(_Strict):
         return ", ".join(self.members or {})
 
 
+class TiltSleeves(_Strict):
+    """The two sleeves: ``naion`` and ``otherwise`` (omitted, null or ``cash``: cash)."""
+
+    naion: ThesisSleeve
+    otherwise: ThesisSleeve | None = None
+
+    @field_validator("otherwise", mode="before")
+    @classmethod
+    def _cash(cls, v: Any) -> Any:
+        return None if isinstance(v, str) and v.strip().lower() == "cash" else v
+
+
 class ThesisTiltSpec(StrategySpec):
     type: Literal["thesis-tilt"] = "thesis-tilt"
     model: str = "na-ion-vs-lfp"  # the thesis cost model (screener/thesis/models, NAION_HOME)
     full_at: Finite = Field(0.15, gt=0, le=10)  # CNY/Wh of advantage that earns max_weight
     max_weight: Finite = Field(0.6, ge=0, le=1)  # the Na-ion sleeve's weight at full signal
-    naion: ThesisSleeve
-    otherwise: ThesisSleeve | Literal["cash"] = "cash"
+    sleeves: TiltSleeves
     _recorded: dict[str, Any] = PrivateAttr(default_factory=dict)
+
+    @property
+    def naion(self) -> ThesisSleeve:
+        return self.sleeves.naion
+
+    @property
+    def otherwise(self) -> ThesisSleeve | None:
+        return self.sleeves.otherwise
 
     # -- members -------------------------------------------------------------------------
     def _sleeves(self) -> list[ThesisSleeve]:
-        return [self.naion] + ([self.otherwise] if isinstance(self.otherwise, ThesisSleeve) else [])
+        return [self.naion] + ([self.otherwise] if self.otherwise is not None else [])
 
     def members(self, reg: Registry, reader: Reader | None = None) -> list[str]:
         codes: list[str] = []
@@ -176,7 +195,7 @@ class ThesisTiltSpec(StrategySpec):
         naion = self._sleeve_weights(self.naion, ctx, days)
         other = (
             self._sleeve_weights(self.otherwise, ctx, days)
-            if isinstance(self.otherwise, ThesisSleeve)
+            if self.otherwise is not None
             else np.zeros_like(naion)
         )
         start = 0.0
@@ -214,9 +233,7 @@ class ThesisTiltSpec(StrategySpec):
 
         from screener.thesis.series import _stretches
 
-        other_name = (
-            self.otherwise.describe() if isinstance(self.otherwise, ThesisSleeve) else "cash"
-        )
+        other_name = self.otherwise.describe() if self.otherwise is not None else "cash"
         ctx.notes.append(
             f"thesis-tilt: on each rebalance day the Na-ion sleeve ({self.naion.describe()})"
             f" weighs clip(advantage / {self.full_at:g}, 0, 1) x {self.max_weight:g} and the"
@@ -242,7 +259,7 @@ class ThesisTiltSpec(StrategySpec):
             idle = [
                 ctx.day(int(days[r]))
                 for r in range(lo, hi + 1)
-                if naion[r].sum() == 0 or (isinstance(self.otherwise, ThesisSleeve)
+                if naion[r].sum() == 0 or (self.otherwise is not None
                                            and other[r].sum() == 0)
             ]  # fmt: skip
             ctx.notes.append(

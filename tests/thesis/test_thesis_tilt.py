@@ -38,8 +38,9 @@ capital: 1000000
 rebalance: {calendar: M}
 full_at: 0.2
 max_weight: 0.6
-naion: {members: {300750.SZ: 1, 688005.SH: 1}}
-otherwise: {members: {TSLA: 1, 002594.SZ: 1}}
+sleeves:
+  naion: {members: {300750.SZ: 1, 688005.SH: 1}}
+  otherwise: {members: {TSLA: 1, 002594.SZ: 1}}
 """
 
 
@@ -130,7 +131,9 @@ def test_each_rebalance_reads_only_what_its_close_knew(home: Path) -> None:
 
 def test_cash_otherwise_and_a_new_calendar(home: Path) -> None:
     spec = get_spec("tt", home / "strategies")
-    cash = spec.model_copy(update={"otherwise": "cash"})
+    data = spec.model_dump()
+    cash = type(spec).model_validate({**data, "sleeves": {**data["sleeves"], "otherwise": "cash"}})
+    assert cash.otherwise is None
     with Store.open(read_only=True) as st:
         run = Backtest(cash, DAYS[0].date(), DAYS[-1].date()).run(st, registry_for_home())
     t = run.targets
@@ -188,9 +191,12 @@ def test_saved_run_keeps_the_signal_and_old_runs_still_load(
 def test_bad_files_are_one_line(home: Path) -> None:
     from strategies.spec import parse_spec
 
-    base = {"name": "x", "title": "X", "type": "thesis-tilt", "naion": {"members": {"TSLA": 1}}}
+    base = {"name": "x", "title": "X", "type": "thesis-tilt",
+            "sleeves": {"naion": {"members": {"TSLA": 1}}}}  # fmt: skip
     with pytest.raises(ConfigError, match="either members or a universe"):
-        parse_spec({**base, "naion": {}}, "t")
+        parse_spec({**base, "sleeves": {"naion": {}}}, "t")
+    with pytest.raises(ConfigError, match=r"sleeves\.naion"):
+        parse_spec({**base, "sleeves": {"otherwise": "cash"}}, "t")
     with pytest.raises(ConfigError, match="max_weight"):
         parse_spec({**base, "max_weight": 1.5}, "t")
     s = parse_spec({**base, "model": "nope"}, "t")

@@ -108,7 +108,10 @@ class Screen:
             self._check_seed_fields()
             day = _seed_date(self.as_of)
             frame = self._seed_rows(reg)
-            return self._finish(frame, reg, day, None)
+            scalar_notes = self._seed_scalars(reader, frame, day)
+            result = self._finish(frame, reg, day, None)
+            result.notes += scalar_notes
+            return result
         if reader is None:
             raise NotInStoreError("this screen needs the store", hint="run 'naion data import'")
         info = self._universe_rows(reader, reg)
@@ -174,6 +177,30 @@ class Screen:
             descending = f.better == "high"
         return rank_by, descending
 
+    def needs_store(self) -> bool:
+        """True when running needs the store (the seed table alone holds no scalar field)."""
+        return self.source != "seed-2022" or bool(self._scalar_fields())
+
+    def _scalar_fields(self) -> set[str]:
+        return {f for f in self.needed_fields() if f in FIELDS and FIELDS[f].group == "scalar"}
+
+    def _seed_scalars(self, reader: Reader | None, frame: pd.DataFrame, day: dt.date) -> list[str]:
+        """Scalar fields (one value per date, from the store) added to the seed rows."""
+        from screener.fields import scalar_values
+
+        wanted = self._scalar_fields()
+        if not wanted:
+            return []
+        if reader is None:
+            raise NotInStoreError(
+                f"{', '.join(sorted(wanted))} come from the store, not the seed table",
+                hint="run it with the store open (naion screen does), or drop those fields",
+            )
+        values, notes = scalar_values(reader.at(day), [day], wanted)
+        for name, value in values[day].items():
+            frame[name] = value
+        return notes[day]
+
     def _check_seed_fields(self) -> None:
         """The seed table holds a few fields only: any other is a one-line error."""
         names = set(FIELDS)
@@ -189,7 +216,11 @@ class Screen:
             uses.append(("--rank-by", [self.rank_by]))
         uses.append(("--columns", list(self.columns or [])))
         for where, fields in uses:
-            missing = [f for f in fields if f not in SEED_FIELDS]
+            missing = [
+                f
+                for f in fields
+                if f not in SEED_FIELDS and not (f in FIELDS and FIELDS[f].group == "scalar")
+            ]
             if missing:
                 raise InputError(
                     f"{where} uses {missing[0]}, which the seed-2022 table does not hold",

@@ -68,7 +68,9 @@ def home(naion_home: Path) -> Path:
 
 
 def screen(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[list[dict], str]:
-    cols = "li2co3,li2co3_ret_3m,naion_cost_advantage,pe_ttm"
+    cols = "li2co3,li2co3_ret_3m,naion_cost_advantage," + (
+        "pe_fy1" if "seed-2022" in args else "pe_ttm"
+    )
     code, out, err = run_cli(["screen", *args, "--columns", cols, "-f", "json"], capsys)
     assert code == 0, err
     return json.loads(out), err
@@ -152,3 +154,17 @@ def test_no_lithium_prices_held_is_unavailable_with_a_note(
     rows, err = screen(capsys, "--universe", "all-a", "--as-of", AS_OF)
     assert rows[0]["li2co3"] is None and rows[0]["naion_cost_advantage"] is None
     assert "the store holds no lithium carbonate prices" in err
+
+
+def test_the_seed_source_takes_the_thesis_fields_from_the_store(
+    home: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    base = ["--source", "seed-2022", "--where", "pe_fy1 < 30"]
+    plain, _ = screen(capsys, *base)
+    rows, err = screen(capsys, *base[:3], "pe_fy1 < 30 and naion_cost_advantage > 0.1")
+    assert plain and [r["code"] for r in rows] == [r["code"] for r in plain]
+    assert {r["li2co3"] for r in rows} == {400_000.0}  # the planted price of 2022-11-22
+    assert rows[0]["naion_cost_advantage"] == pytest.approx(by_hand(400_000.0), rel=1e-12)
+    assert f"li2co3 as of {AS_OF}: 400,000 CNY/t" in err
+    rows, _ = screen(capsys, *base[:3], "pe_fy1 < 30 and naion_cost_advantage > 0.2")
+    assert rows == []

@@ -202,3 +202,40 @@ def test_bad_files_are_one_line(home: Path) -> None:
     s = parse_spec({**base, "model": "nope"}, "t")
     with pytest.raises(ConfigError, match="unknown thesis model 'nope'"):
         s.check(registry_for_home())
+
+
+def test_tear_sheet_and_comparison_chart_the_saved_signal_escaped(
+    home: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import json
+
+    from reports.compare import comparison_html
+    from reports.tearsheet import tearsheet_html
+    from strategies.runs import load_run, run_ids
+
+    args = ["backtest", "tt", "--offline", "--start", "2022-01-03", "--end", "2022-09-30"]
+    assert run_cli(args, capsys)[0] == 0
+    rid = run_ids()[-1]
+    info_file = load_run(rid).path / "run.json"
+    info = json.loads(info_file.read_text(encoding="utf-8"))
+    info["spec"]["model"] = "<script>alert(1)</script>"
+    info_file.write_text(json.dumps(info), encoding="utf-8")
+    run = load_run(rid)
+    page = tearsheet_html(run)
+    section = page[page.index('<section id="signal">') : page.index('<section id="drawdowns">')]
+    assert 'id="chart-signal"' in section and 'id="chart-signal-weight"' in section
+    assert section.count('class="shade"') == 2  # one gap (2022-05-24 to 07-15) on each chart
+    assert "<script>alert" not in page and "&lt;script&gt;alert(1)&lt;/script&gt;" in section
+    assert "2022-05-24" in section and "27.0%" in section  # the gaps table: the weight held
+    # the line of the advantage: its points are the saved signal (NaN where unavailable)
+    assert "full_at 0.2: the Na-ion sleeve at max_weight" in section
+    write = run_cli(["backtest", "tt", "--offline", "--set", "calendar=Q", "--start",
+                     "2022-01-03", "--end", "2022-09-30"], capsys)  # fmt: skip
+    assert write[0] == 0
+    other = load_run(run_ids()[-1])
+    (other.path / "signal.csv").unlink()  # a run without a signal beside one with it
+    other = load_run(other.run_id)
+    assert '<section id="signal">' not in tearsheet_html(other)
+    both = comparison_html([run, other])
+    assert "Thesis signal" in both and both.count('class="shade"') == 2
+    assert "<script>alert" not in both

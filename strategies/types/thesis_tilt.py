@@ -12,8 +12,9 @@ close (rows dated on or before D; a price never carried more than the model's
 
 **When the signal is unavailable** on a rebalance day, the Na-ion weight decided on the last
 rebalance day with a signal is kept (re-spread over the sleeves' members live that day);
-before the first available signal the Na-ion sleeve weighs 0 (everything in ``otherwise``),
-or, for ``naion rebalance``, what the current holdings put in it. The run's notes name every
+before the first available signal the Na-ion sleeve weighs 0 (everything in ``otherwise``).
+``naion rebalance`` on a day without a signal keeps the target of the last check day with one
+(in its price window), else the Na-ion share of the current holdings. The run's notes name every
 such stretch and what was held.
 
 Inside a sleeve: ``members`` (code -> relative weight) or ``universe`` (equal weight over its
@@ -173,7 +174,36 @@ class ThesisTiltSpec(StrategySpec):
         np.add.at(w.T, cols, share.T)
         return w
 
-    def _signal(self, ctx: Context) -> pd.DataFrame:
+    def _start(self, ctx: Context, days: np.ndarray, frame: pd.DataFrame) -> tuple[float, str]:
+        """The Na-ion weight in force before ``days[0]``: the target of the last check day
+        before it with a signal (``naion rebalance`` asks for one day only), else the Na-ion
+        share of the holdings (``ctx.previous``), else 0."""
+        import numpy as np
+
+        from strategies.calendar import check_mask
+
+        if len(days):
+            first = int(days[0])
+            ok = frame["available"].to_numpy(dtype=bool)[:first]
+            check = check_mask(ctx.dates[:first], self.rebalance.calendar, self.rebalance.dates)
+            rows = np.flatnonzero(check & ok)
+            if len(rows):
+                r = int(rows[-1])
+                adv = float(frame["advantage_cny_per_wh"].iloc[r])
+                why = f"the targets set on {ctx.day(r)} (advantage {adv:.4f} CNY/Wh)"
+                return float(np.clip(adv / self.full_at, 0.0, 1.0)) * self.max_weight, why
+        if ctx.previous is not None:
+            mine = [ctx.index[c] for c in self._codes(self.naion, ctx) if c in ctx.index]
+            held = min(float(np.clip(ctx.previous[mine], 0.0, None).sum()), 1.0)
+            return held, "the Na-ion share of the current holdings (no signal in the window)"
+        return 0.0, "no signal yet: the starting Na-ion weight 0"
+
+    def _codes(self, sleeve: ThesisSleeve, ctx: Context) -> list[str]:
+        if sleeve.universe is not None:
+            return [m.code for m in ctx.registry.universe(sleeve.universe).members]
+        return [ctx.registry.canonical(c) for c in sleeve.members or {}]
+
+    def _signal(self, ctx: Context) -> tuple[Any, Any]:
         """The signal on every day of the panel (shared by a sweep's variants)."""
         from screener.thesis.model import get_model
         from screener.thesis.signal import signal
@@ -198,10 +228,7 @@ class ThesisTiltSpec(StrategySpec):
             if self.otherwise is not None
             else np.zeros_like(naion)
         )
-        start = 0.0
-        if ctx.previous is not None and len(days):
-            on = naion[0] > 0
-            start = float(ctx.previous[on].sum()) if on.any() else 0.0
+        start, start_why = self._start(ctx, days, frame)
         tilt = np.empty(len(days))
         kept = np.zeros(len(days), dtype=bool)
         prev = start
@@ -212,7 +239,7 @@ class ThesisTiltSpec(StrategySpec):
                 kept[r] = True
             tilt[r] = prev
         out = tilt[:, None] * naion + (1.0 - tilt)[:, None] * other
-        self._note(ctx, sig, model, days, tilt, kept, adv, naion, other)
+        self._note(ctx, sig, model, days, tilt, kept, adv, naion, other, start_why)
         self._record(ctx, frame, days, tilt, kept)
         return out
 
@@ -228,6 +255,7 @@ class ThesisTiltSpec(StrategySpec):
         adv: np.ndarray,
         naion: np.ndarray,
         other: np.ndarray,
+        start_why: str,
     ) -> None:
         import numpy as np
 
@@ -249,7 +277,7 @@ class ThesisTiltSpec(StrategySpec):
             n = hi - lo + 1
             when = f"on {first}" if n == 1 else f"on {n} rebalance days, {first} to {last}"
             if lo == 0 or not (~kept[:lo]).any():
-                source = "no signal yet: the starting Na-ion weight"
+                source = start_why
             else:
                 r = int(np.flatnonzero(~kept[:lo])[-1])
                 source = (

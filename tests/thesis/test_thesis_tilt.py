@@ -239,3 +239,19 @@ def test_tear_sheet_and_comparison_chart_the_saved_signal_escaped(
     both = comparison_html([run, other])
     assert "Thesis signal" in both and both.count('class="shade"') == 2
     assert "<script>alert" not in both
+
+
+def test_rebalance_on_a_day_without_a_signal_keeps_the_last_target(
+    home: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import json
+
+    args = ["rebalance", "tt", "--as-of", "2022-06-15", "--cash", "1000000", "--offline"]
+    code, out, err = run_cli([*args, "-f", "json"], capsys)
+    assert code == 0, err
+    rows = {r["code"]: r for r in json.loads(out)}
+    for c in NAION:  # the 2022-05-02 target: advantage 0.09 -> 0.27, split over two names
+        assert rows[c]["target"] == pytest.approx(0.135, abs=1e-12)
+    for c in OTHER:
+        assert rows[c]["target"] == pytest.approx(0.365, abs=1e-12)
+    assert "kept the targets set on 2022-05-02 (advantage 0.0900 CNY/Wh)" in err

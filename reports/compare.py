@@ -16,6 +16,9 @@ Conventions:
 * metrics as in :mod:`strategies.metrics` (see :mod:`reports.stats`), each over its run's
   own period; exposure (by sleeve, supply-chain segment, market and currency) as in
   :mod:`reports.exposure`;
+* a run that kept the signal it traded on (``thesis-tilt``, ``signal.csv``) adds the signal:
+  the cost advantage (from the first such run) and each such run's Na-ion sleeve target, the
+  days the signal was unavailable shaded — read from the saved runs, never recomputed;
 * the page fits 1,280 px without sideways scrolling: text cells wrap, and tables with a
   column per run are split into blocks of :data:`RUNS_PER_TABLE` runs.
 """
@@ -134,6 +137,7 @@ def comparison_html(runs: Sequence[SavedRun]) -> str:
             ),
         )
     )
+    body.append(signal_html(runs, labels, colors))
     body.append(
         section(
             "Drawdowns",
@@ -194,6 +198,62 @@ def comparison_html(runs: Sequence[SavedRun]) -> str:
         subtitle_parts=sub,
         css=EXTRA_CSS + svg.CSS,
     )
+
+
+def signal_html(runs: Sequence[SavedRun], labels: Sequence[str], colors: dict[str, str]) -> str:
+    """The thesis signal of the runs that kept one (signal.csv); "" when none did."""
+    from reports import svg
+    from reports.html_parts import section
+    from reports.performance import false_spans, signal_weight_path
+
+    with_signal = [(lab, r) for lab, r in zip(labels, runs, strict=True) if r.signal is not None]
+    if not with_signal:
+        return ""
+    first_label, first = with_signal[0]
+    sig = first.signal
+    assert sig is not None
+    avail = sig["available"].astype(bool)
+    spans = false_spans(avail)
+    shade_label = f"signal unavailable ({first_label})"
+    spec = first.info.get("spec") if isinstance(first.info.get("spec"), dict) else {}
+    parts = [
+        svg.line_chart(
+            {
+                f"cost advantage, CNY/Wh ({first_label})": sig["advantage_cny_per_wh"]
+                .astype("float64")
+                .where(avail)
+            },
+            "Na-ion cost advantage over LFP known at each close",
+            baseline=0.0,
+            fig_id="chart-signal",
+            shade=spans,
+            shade_label=shade_label,
+            caption=f"Model {spec.get('model') or 'of the run'}, as saved with {first_label};"
+            " below 0 the LFP cell is cheaper.",
+        )
+    ]
+    weights = {
+        lab: signal_weight_path(r.signal)  # type: ignore[arg-type]
+        for lab, r in with_signal
+        if r.signal is not None and "naion_weight" in r.signal.columns
+    }
+    if weights:
+        parts.append(
+            svg.line_chart(
+                weights,
+                "Na-ion sleeve target set on each rebalance day",
+                percent=True,
+                baseline=0.0,
+                colors={k: colors.get(k, svg.PALETTE[0]) for k in weights},
+                fig_id="chart-signal-weight",
+                shade=spans,
+                shade_label=shade_label,
+                steps=True,
+                caption="clip(advantage / full_at, 0, 1) × max_weight, held until the next"
+                " rebalance; the previous target is kept while the signal is unavailable.",
+            )
+        )
+    return section("Thesis signal", *parts)
 
 
 def _periods(run: SavedRun) -> float:

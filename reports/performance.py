@@ -230,3 +230,25 @@ def summary(curve: Curve, periods: float, base: dict[str, Any] | None = None) ->
         win_months=float(np.mean(months.to_numpy() > 0)) if len(months) else math.nan,
     )
     return m
+
+
+def false_spans(flags: pd.Series) -> list[tuple[pd.Timestamp, pd.Timestamp]]:
+    """(first, last) dates of each run of False in a boolean series with a DatetimeIndex."""
+    import numpy as np
+
+    bad = ~flags.to_numpy(dtype=bool)
+    if not bad.any():
+        return []
+    edges = np.diff(np.concatenate([[0], bad.astype(np.int8), [0]]))
+    starts, ends = np.flatnonzero(edges == 1), np.flatnonzero(edges == -1) - 1
+    idx = flags.index
+    return [(idx[a], idx[b]) for a, b in zip(starts.tolist(), ends.tolist(), strict=True)]
+
+
+def signal_weight_path(signal: pd.DataFrame) -> pd.Series:
+    """The target weight a signal-driven run set on each rebalance day, held until the next
+    (from ``signal.csv``: ``naion_weight`` on rows with ``rebalance`` true)."""
+    w = signal["naion_weight"].astype("float64")
+    if "rebalance" in signal.columns:
+        w = w.where(signal["rebalance"].astype(bool))
+    return w.ffill()

@@ -43,6 +43,7 @@ PALETTE = (
 BENCHMARK_PALETTE = ("#4D4D4D", "#8C564B", "#9467BD", "#17BECF", "#BCBD22")
 CASH = "#C8CDD3"
 NEGATIVE = "#D55E00"
+SHADE = "#E4E7EB"  # marked date spans (e.g. a signal unavailable)
 W = 1000.0
 LEFT, RIGHT, TOP, BOTTOM = 58.0, 14.0, 10.0, 24.0
 MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
@@ -261,11 +262,16 @@ def line_chart(
     x_range: tuple[pd.Timestamp, pd.Timestamp] | None = None,
     fig_id: str = "",
     colors: Mapping[str, str] | None = None,
+    shade: Sequence[tuple[pd.Timestamp, pd.Timestamp]] = (),
+    shade_label: str = "",
+    steps: bool = False,
 ) -> str:
     """Lines over time, one per entry (label → series with a DatetimeIndex), in order.
 
     Labels in ``dashed`` are drawn thinner and dashed (benchmarks); ``fill`` shades between
     each line and 0 (drawdowns); ``x_range`` fixes the time axis (to align several charts).
+    ``shade`` marks date spans (first, last day, both included) with a grey band behind the
+    lines, named ``shade_label`` in the legend; ``steps`` draws each value flat until the next.
     """
     import numpy as np
     import pandas as pd
@@ -297,12 +303,17 @@ def line_chart(
         )
     body += _x_dates(sc)
     legend = []
+    if shade:
+        body[:0] = _bands(sc, shade)
+        legend.append((shade_label or "shaded", SHADE, "box"))
     for label, (x, y) in data.items():
         color = colors[label]
         is_dashed = label in dashed
         legend.append((label, color, "dash" if is_dashed else "line"))
         if not np.isfinite(y).any():
             continue
+        if steps and len(x) > 1:
+            x, y = np.repeat(x, 2)[1:], np.repeat(y, 2)[:-1]
         px, py = sc.x(x), sc.y(y)
         if fill:
             zero = float(sc.y(0.0))
@@ -318,6 +329,25 @@ def line_chart(
             f'{dash} stroke-linejoin="round"/>'
         )
     return _figure(title, _legend(legend), _svg(title, height, body), caption, fig_id)
+
+
+def _bands(sc: Scale, spans: Sequence[tuple[pd.Timestamp, pd.Timestamp]]) -> list[str]:
+    """Grey rectangles over the plot's height for each date span (half a day beyond each end)."""
+    import pandas as pd
+
+    out = []
+    top, bottom = TOP, sc.height - BOTTOM
+    for first, last in spans:
+        d0, d1 = days_of(pd.DatetimeIndex([first, last])).tolist()
+        x0 = max(float(sc.x(d0 - 0.5)), sc.left)
+        x1 = min(float(sc.x(d1 + 0.5)), W - RIGHT)
+        if x1 <= x0:
+            continue
+        out.append(
+            f'<rect class="shade" x="{x0:.1f}" y="{top:g}" width="{x1 - x0:.1f}" '
+            f'height="{bottom - top:g}" fill="{SHADE}"/>'
+        )
+    return out
 
 
 def area_chart(

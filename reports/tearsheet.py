@@ -13,6 +13,9 @@ charts from :mod:`reports.svg`):
   yearly returns, a monthly heat map (blank for months outside the run), rolling
   volatility, Sharpe and beta (drawn once their six-month window is full), and holdings
   (weights over time from ``weights.csv``, the latest weights);
+* for a run that kept the signal it traded on (``thesis-tilt``: ``signal.csv``), the signal:
+  the Na-ion cost advantage over time and the Na-ion sleeve's target weight, the spans where
+  the signal was unavailable shaded, and a table of those spans;
 * the money conventions and the prices used per asset.
 
 Every string from the run (titles, names, notes, codes) is escaped; the page holds no
@@ -102,6 +105,7 @@ def tearsheet_html(run: SavedRun, step: Any = None) -> str:
     tell("charts")
     body += [
         growth_section(ctx),
+        signal_section(ctx),
         drawdown_section(ctx),
         returns_section(ctx),
         rolling_section(ctx),
@@ -300,6 +304,85 @@ def growth_section(ctx: Context) -> str:
         + ("; the benchmark from its first level." if ctx.bench is not None else "."),
     )
     return f'<section id="growth"><h2>Growth</h2>{chart}</section>'
+
+
+def signal_section(ctx: Context) -> str:
+    """The signal a run traded on (saved as signal.csv); "" for a run without one."""
+    import pandas as pd
+
+    from reports import svg
+    from reports.performance import false_spans, signal_weight_path
+
+    sig = ctx.run.signal
+    if sig is None or not len(sig):
+        return ""
+    spec = ctx.run.info.get("spec") if isinstance(ctx.run.info.get("spec"), dict) else {}
+    full_at, max_weight = spec.get("full_at"), spec.get("max_weight")
+    model = str(spec.get("model") or "the thesis model")
+    avail = sig["available"].astype(bool)
+    spans = false_spans(avail)
+    label = "signal unavailable (no lithium price within the model's staleness limit)"
+    adv = sig["advantage_cny_per_wh"].astype("float64").where(avail)
+    lines = {"Na-ion cost advantage over LFP (CNY/Wh)": adv}
+    if isinstance(full_at, (int, float)) and not isinstance(full_at, bool):
+        lines[f"full_at {full_at:g}: the Na-ion sleeve at max_weight"] = pd.Series(
+            float(full_at), index=sig.index
+        )
+    advantage = svg.line_chart(
+        lines,
+        "Na-ion cost advantage known at each close",
+        dashed=tuple(k for k in lines if k.startswith("full_at")),
+        baseline=0.0,
+        x_range=ctx.x_range,
+        fig_id="chart-signal",
+        shade=spans,
+        shade_label=label,
+        caption=f"Model {model}: the advantage at the lithium carbonate price known at each day's"
+        " close (as the run read it; saved with the run). Below 0 the LFP cell is cheaper.",
+    )
+    parts = [advantage]
+    if "naion_weight" in sig.columns:
+        weight = signal_weight_path(sig)
+        cap = f" (max_weight {max_weight:g})" if isinstance(max_weight, (int, float)) else ""
+        parts.append(
+            svg.line_chart(
+                {"Na-ion sleeve target weight": weight},
+                "Na-ion sleeve target set on each rebalance day" + cap,
+                percent=True,
+                baseline=0.0,
+                x_range=ctx.x_range,
+                fig_id="chart-signal-weight",
+                shade=spans,
+                shade_label=label,
+                steps=True,
+                caption="clip(advantage / full_at, 0, 1) × max_weight, held until the next "
+                "rebalance; on a rebalance day without a signal the previous target is kept.",
+            )
+        )
+    if spans:
+        rows = []
+        for first, last in spans:
+            inside = sig.loc[first:last]
+            held = signal_weight_path(sig).loc[first:last] if "naion_weight" in sig else None
+            rows.append(
+                {
+                    "from": first.date().isoformat(),
+                    "to": last.date().isoformat(),
+                    "days": len(inside),
+                    "last price held": str(inside["price_date"].iloc[0])
+                    if "price_date" in inside and isinstance(inside["price_date"].iloc[0], str)
+                    else "—",
+                    "Na-ion target held": float(held.iloc[0]) if held is not None else math.nan,
+                }
+            )
+        table = h.table(
+            pd.DataFrame(rows),
+            {"days": "int", "Na-ion target held": "pct"},
+            sortable=False,
+            table_id="signal-gaps",
+        )
+        parts.append(f"<h3>When the signal was unavailable</h3>{table}")
+    return f'<section id="signal"><h2>Signal</h2>{"".join(parts)}</section>'
 
 
 def drawdown_section(ctx: Context) -> str:

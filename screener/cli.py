@@ -100,7 +100,7 @@ def screen_cmd(
         estimate_max_age=max_estimate_age,
     )
     scr.validate()  # syntax, field, source errors before any data is read
-    if source == "seed-2022":
+    if not scr.needs_store():
         result = scr.run(None)
     else:
         from naion.store import open_store

@@ -78,6 +78,7 @@ class DateContext:
     fallback: dict[str, list[str]]  # price field -> codes computed on unadjusted closes
     snapshots: list[dt.date]  # every EPS snapshot held (to say when none was usable)
     needed: set[str] | None
+    scalar_notes: list[str] = field(default_factory=list)  # market-wide fields (thesis)
 
 
 @dataclass
@@ -107,7 +108,10 @@ class Screen:
             self._check_seed_fields()
             day = _seed_date(self.as_of)
             frame = self._seed_rows(reg)
-            return self._finish(frame, reg, day, None)
+            scalar_notes = self._seed_scalars(reader, frame, day)
+            result = self._finish(frame, reg, day, None)
+            result.notes += scalar_notes
+            return result
         if reader is None:
             raise NotInStoreError("this screen needs the store", hint="run 'naion data import'")
         info = self._universe_rows(reader, reg)
@@ -173,6 +177,30 @@ class Screen:
             descending = f.better == "high"
         return rank_by, descending
 
+    def needs_store(self) -> bool:
+        """True when running needs the store (the seed table alone holds no scalar field)."""
+        return self.source != "seed-2022" or bool(self._scalar_fields())
+
+    def _scalar_fields(self) -> set[str]:
+        return {f for f in self.needed_fields() if f in FIELDS and FIELDS[f].group == "scalar"}
+
+    def _seed_scalars(self, reader: Reader | None, frame: pd.DataFrame, day: dt.date) -> list[str]:
+        """Scalar fields (one value per date, from the store) added to the seed rows."""
+        from screener.fields import scalar_values
+
+        wanted = self._scalar_fields()
+        if not wanted:
+            return []
+        if reader is None:
+            raise NotInStoreError(
+                f"{', '.join(sorted(wanted))} come from the store, not the seed table",
+                hint="run it with the store open (naion screen does), or drop those fields",
+            )
+        values, notes = scalar_values(reader.at(day), [day], wanted)
+        for name, value in values[day].items():
+            frame[name] = value
+        return notes[day]
+
     def _check_seed_fields(self) -> None:
         """The seed table holds a few fields only: any other is a one-line error."""
         names = set(FIELDS)
@@ -188,7 +216,11 @@ class Screen:
             uses.append(("--rank-by", [self.rank_by]))
         uses.append(("--columns", list(self.columns or [])))
         for where, fields in uses:
-            missing = [f for f in fields if f not in SEED_FIELDS]
+            missing = [
+                f
+                for f in fields
+                if f not in SEED_FIELDS and not (f in FIELDS and FIELDS[f].group == "scalar")
+            ]
             if missing:
                 raise InputError(
                     f"{where} uses {missing[0]}, which the seed-2022 table does not hold",
@@ -431,7 +463,7 @@ def compute_fields(
     import numpy as np
     import pandas as pd
 
-    from screener.fields import lookback_days, with_inputs
+    from screener.fields import lookback_days, scalar_values, with_inputs
     from screener.formulas import eps_fields
     from screener.market import load_prices, price_values
     from screener.valuation import eps_at, valuation_at
@@ -459,6 +491,7 @@ def compute_fields(
     want_listed = needed is None or "listed_days" in needed
     listed = _listed_dates(reader, codes, listing or {}) if want_listed else {}
     snapshots = reader.at(None).eps_snapshot_dates() if codes else []
+    scalars, scalar_notes = scalar_values(reader, dates, needed)
     out: dict[dt.date, pd.DataFrame] = {}
     contexts: dict[dt.date, DateContext] = {}
     for d in dates:
@@ -470,6 +503,8 @@ def compute_fields(
         if "close" not in frame.columns:
             frame["close"] = np.nan
         frame = eps_fields(frame)
+        for name, value in scalars[d].items():
+            frame[name] = value  # one value per date, the same for every row
         if want_listed:
             ld = pd.to_datetime(frame["code"].map(listed))
             frame["listed_days"] = (pd.Timestamp(d) - ld).dt.days.astype("float64")
@@ -480,7 +515,7 @@ def compute_fields(
         if members is not None:
             frame["_member"] = frame["code"].map(members)
         out[d] = frame
-        contexts[d] = DateContext(used[d], fallback[d], snapshots, needed)
+        contexts[d] = DateContext(used[d], fallback[d], snapshots, needed, scalar_notes[d])
     return out, contexts
 
 
@@ -494,6 +529,7 @@ def _notes(d: dt.date, frame: pd.DataFrame, ctx: DateContext) -> list[str]:
     """Where one date's fields came from and what is unavailable, for the rows shown."""
     notes: list[str] = []
     codes = set(frame["code"].tolist())
+    notes += ctx.scalar_notes
     if _wants(ctx, "consensus"):
         notes += _consensus_notes(d, codes, ctx)
     if _wants(ctx, "valuation") and len(frame):

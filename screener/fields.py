@@ -26,7 +26,7 @@ if TYPE_CHECKING:
 
 Better = Literal["low", "high", "none"]
 Display = Literal["money", "pct", "int", "number", "text"]
-Group = Literal["identity", "price", "listing", "valuation", "consensus"]
+Group = Literal["identity", "price", "listing", "valuation", "consensus", "scalar"]
 Basis = Literal["adjusted", "unadjusted"]
 
 STALE_DAYS = 31  # a price or valuation row older than this (calendar days) is not current
@@ -58,6 +58,45 @@ class Field:
     lookback: int = 0
     compute: Callable[..., Any] | None = None
     needs: tuple[str, ...] = ()  # other fields its value is made from
+
+
+@dataclass
+class Scalars:
+    """What a scalar field's compute returns: per field, one value per date; per date, notes."""
+
+    values: dict[str, dict[Any, float]]  # field -> as-of date -> value (NaN: unavailable)
+    notes: dict[Any, list[str]]  # as-of date -> what the values came from, why one is missing
+
+
+def scalar_field(
+    name: str,
+    *,
+    compute: Callable[..., Scalars],
+    lookback: int,
+    unit: str,
+    source: str,
+    formula: str,
+    better: Better = "none",
+    display: Display = "number",
+) -> Field:
+    """A field with ONE value per as-of date, the same for every row (a market-wide series).
+
+    ``compute(reader, dates) -> Scalars`` reads the store (only rows dated on or before each
+    date count for it) and returns the values of this field and of the others sharing the same
+    compute function: fields declared with one function are computed together, once.
+    ``lookback`` is the calendar days of history the value looks back over (for the docs).
+    """
+    return Field(
+        name,
+        unit,
+        source,
+        formula,
+        better=better,
+        display=display,
+        group="scalar",
+        lookback=lookback,
+        compute=compute,
+    )
 
 
 def price_field(
@@ -117,6 +156,12 @@ def _annual_vol(close: np.ndarray) -> np.ndarray:
 
 def _drawdown(close: np.ndarray) -> np.ndarray:
     return close[-1] / close.max(axis=0) - 1.0
+
+
+def _thesis(reader: Any, dates: Any) -> Scalars:
+    from screener.thesis.screen import thesis_scalars
+
+    return thesis_scalars(reader, dates)
 
 
 _TD = "trading days of the listing's market"
@@ -381,6 +426,39 @@ FIELDS: dict[str, Field] = {
             display="int",
             group="consensus",
         ),
+        # -- the Na-ion thesis, one value per date (screener.thesis) ----------------------
+        scalar_field(
+            "li2co3",
+            compute=_thesis,
+            lookback=15,
+            unit="CNY/t",
+            source="store: commodities (the thesis model's composite lithium carbonate series)",
+            formula="the composite lithium carbonate price known on the as-of date (the"
+            " thesis model's series in order; freshest wins); unavailable when the last price is"
+            " more than the model's max_stale_days (10) SSE trading days old; same for every row",
+        ),
+        scalar_field(
+            "li2co3_ret_3m",
+            compute=_thesis,
+            lookback=100,
+            unit="fraction",
+            source="store: commodities (composite lithium carbonate series)",
+            formula="li2co3 as of the as-of date / li2co3 as of the SSE trading day 63 trading"
+            " days before - 1; unavailable when either price is; a note says when the two"
+            " prices come from different series",
+            display="pct",
+        ),
+        scalar_field(
+            "naion_cost_advantage",
+            compute=_thesis,
+            lookback=15,
+            unit="CNY/Wh",
+            source="store: commodities + thesis cost model (NAION_HOME/models overrides it)",
+            formula="the Na-ion cell's cost advantage over LFP at li2co3, on the thesis model's"
+            " line (default na-ion-vs-lfp: 0.09 CNY/Wh at 250,000 CNY/t, 0.25 at 560,000;"
+            " parity 75,625); unavailable when li2co3 is",
+            better="high",
+        ),
     ]
 }
 
@@ -428,6 +506,33 @@ def price_fields(needed: set[str] | None = None) -> list[Field]:
 def lookback_days(needed: set[str] | None) -> int:
     """Calendar days of prices to load before an as-of date for the ``needed`` fields."""
     return max([f.lookback for f in price_fields(needed)] + [FIELDS["close"].lookback])
+
+
+def scalar_values(
+    reader: Any, dates: Any, needed: set[str] | None = None
+) -> tuple[dict[Any, dict[str, float]], dict[Any, list[str]]]:
+    """(as-of date -> {scalar field: value}, as-of date -> notes) for the ``needed`` fields.
+
+    Fields sharing a compute function are computed by one call; a field nobody needs is not.
+    """
+    fields = [
+        f
+        for f in FIELDS.values()
+        if f.group == "scalar" and f.compute is not None and (needed is None or f.name in needed)
+    ]
+    values: dict[Any, dict[str, float]] = {d: {} for d in dates}
+    notes: dict[Any, list[str]] = {d: [] for d in dates}
+    by_compute: dict[Callable[..., Any], list[Field]] = {}
+    for f in fields:
+        by_compute.setdefault(f.compute, []).append(f)  # type: ignore[arg-type]
+    for compute, group in by_compute.items():
+        got = compute(reader, list(dates))
+        for f in group:
+            for d in dates:
+                values[d][f.name] = got.values[f.name].get(d, float("nan"))
+        for d in dates:
+            notes[d] += [n for n in got.notes.get(d, []) if n not in notes[d]]
+    return values, notes
 
 
 def display_kinds() -> dict[str, str]:

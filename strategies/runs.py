@@ -9,6 +9,8 @@ it later without recomputing (and without vectorbt).
                   stamp_duty, kind (trade / conversion / cash-out / delisting), lots (real
                   shares under lot rules; false: units and prices of the adjusted series)
     assets.csv    code, name, segment, market, currency, adjustment, ...
+    signal.csv    optional (thesis-tilt): date, the signal the strategy read each day, the
+                  Na-ion weight it set on rebalance days (see strategies/types/thesis_tilt.py)
 
 A run folder appears complete or not at all: it is written as a hidden temporary folder
 (``.<run_id>.<random>.partial``) and renamed. A run id is the name of a folder in the runs
@@ -49,6 +51,7 @@ class SavedRun:
     trades: pd.DataFrame
     assets: pd.DataFrame
     metrics: dict[str, Any] = field(default_factory=dict)
+    signal: pd.DataFrame | None = None  # signal.csv: what a signal-driven type read
 
     @property
     def title(self) -> str:
@@ -230,6 +233,10 @@ def _write_files(run: Run, info: dict[str, Any], tmp: Path, to_json: Any) -> Non
     _frame_csv(run.targets, tmp / "targets.csv")
     run.trades.to_csv(tmp / "trades.csv", index=False, date_format="%Y-%m-%d")
     run.assets.to_csv(tmp / "assets.csv", index=False, date_format="%Y-%m-%d")
+    recorded = getattr(run.spec, "recorded", None)  # tables a type keeps with its run
+    signal = recorded().get("signal") if callable(recorded) else None
+    if signal is not None:
+        _frame_csv(signal, tmp / "signal.csv")
 
 
 def _frame_csv(frame: pd.DataFrame, path: Path) -> None:
@@ -388,6 +395,27 @@ def _read_assets(folder: Path) -> pd.DataFrame:
     return assets
 
 
+def _read_signal(folder: Path) -> pd.DataFrame | None:
+    """signal.csv when the run kept one (older runs and most types do not): dated rows,
+    ``advantage_cny_per_wh`` and ``naion_weight`` numbers, ``available`` true/false."""
+    if not (folder / "signal.csv").is_file():
+        return None
+    sig = _dated(_read_csv(folder, "signal.csv", dtype={"series": str}), "signal.csv")
+    for c in ("advantage_cny_per_wh", "available"):
+        if c not in sig.columns:
+            raise _Bad(f"signal.csv has no {c!r} column")
+    num = [c for c in ("li2co3_cny_per_t", "advantage_cny_per_wh", "naion_weight", "age_days")
+           if c in sig.columns]  # fmt: skip
+    sig[num] = _numeric(sig[num], "signal.csv")
+    for c in ("available", "rebalance", "kept_previous"):
+        if c in sig.columns:
+            text = sig[c].astype(str).str.lower()
+            if not text.isin(("true", "false")).all():
+                raise _Bad(f"signal.csv: {c} holds values other than True/False")
+            sig[c] = text == "true"
+    return sig
+
+
 def list_runs() -> list[dict[str, Any]]:
     """One row per run folder; a run whose run.json cannot be read is listed as unreadable."""
     rows = []
@@ -428,6 +456,7 @@ def load_run(run_id: str) -> SavedRun:
         )
         trades = _read_trades(folder)
         assets = _read_assets(folder)
+        signal = _read_signal(folder)
     except _Bad as exc:
         raise _unreadable(run_id, folder, exc) from None
     return SavedRun(
@@ -441,4 +470,5 @@ def load_run(run_id: str) -> SavedRun:
         trades=trades,
         assets=assets,
         metrics=info.get("metrics") or {},
+        signal=signal,
     )

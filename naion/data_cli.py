@@ -280,6 +280,7 @@ def sync_cmd(
         headers={"unchanged": "same"},
         legend=_COUNT_LEGEND,
         wide=wide,
+        wrote_to_stderr=not result.failed,
     )
     if result.failed:  # the table holds the details; stderr gets the one error line
         from naion.errors import ProviderError
@@ -288,8 +289,8 @@ def sync_cmd(
         for note in result.notes:
             print_lines(f"note: {note}")
         raise ProviderError(
-            f"{len(result.failed)} sync requests failed (listed above); what succeeded was "
-            "written",
+            f"{len(result.failed)} sync requests failed (listed "
+            f"{'above' if output is None else f'in {output}'}); what succeeded was written",
             hint="check the network and run 'naion data sync' again, or work offline with "
             "'naion data import PATH'",
         )

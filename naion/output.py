@@ -329,8 +329,11 @@ def emit(
     legend: dict[str, str] | None = None,
     drop: Sequence[str] = (),
     wide: bool = False,
+    wrote_to_stderr: bool = True,
 ) -> None:
-    """Print ``frame`` as a table, CSV or JSON — to stdout, or to ``output`` if given.
+    """Print ``frame`` as a table, CSV or JSON — to stdout, or to ``output`` if given
+    ("wrote FILE" then goes to stderr, or to stdout without ``wrote_to_stderr``: a command
+    about to fail keeps stderr for its one error line).
 
     ``kinds`` formats table cells by column: ``pct`` (fractions as percent), ``int``.
     ``headers``, ``legend``, ``drop`` and ``wide`` shape the table (see :func:`print_table`);
@@ -353,7 +356,7 @@ def emit(
         buf = Console(file=io.StringIO(), width=10_000, markup=False, highlight=False)
         print_table(frame, title, caption, digits, kinds, headers, legend, drop, True, buf)
         text = "\n".join(line.rstrip() for line in buf.file.getvalue().splitlines()) + "\n"
-    write_text(text, output)
+    write_text(text, output, stderr=wrote_to_stderr)
 
 
 # -- CSV cells safe for spreadsheets ---------------------------------------------------------
@@ -551,11 +554,13 @@ def save_text(path: Path | str, text: str, option: str = "--output") -> Path:
     return save_bytes(path, text.encode("utf-8"), option)
 
 
-def write_text(text: str, output: Path | None, option: str = "--output") -> None:
-    """Print ``text``, or save it to ``output`` and say so on stderr."""
+def write_text(
+    text: str, output: Path | None, option: str = "--output", stderr: bool = True
+) -> None:
+    """Print ``text``, or save it to ``output`` and say so (on stderr by default)."""
     if output is None:
         sys.stdout.write(text)
         sys.stdout.flush()
         return
     save_text(output, text, option)
-    say(f"wrote {output}")
+    say(f"wrote {output}", stderr)

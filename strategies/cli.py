@@ -61,6 +61,8 @@ def costs_of(m: dict[str, Any]) -> dict[str, Any]:
     elif out.get("commission") is not None and taxes is not None:
         out["costs"] = float(out["commission"]) + float(taxes)
     return out
+
+
 StartOpt = Annotated[str | None, typer.Option("--start", help="First day, YYYY-MM-DD.")]
 EndOpt = Annotated[str | None, typer.Option("--end", help="Last day, YYYY-MM-DD.")]
 BaseOpt = Annotated[
@@ -576,12 +578,30 @@ def rebalance_cmd(
         output,
         title=f"Rebalance {base.name} as of {res.as_of}",
         kinds={"weight_before": "pct", "weight_after": "pct", "target": "pct"},
-        headers={"weight_before": "w before", "weight_after": "w after", "stamp_duty": "stamp",
-                 "shares_after": "shares after", "commission": "comm.", "currency": "ccy"},
-        legend={"weight_before": "weight before", "weight_after": "weight after",
-                "costs": "commission + stamp duty", "stamp_duty": "stamp duty"},
-        drop=("shares_after", "commission", "stamp_duty", "weight_before", "currency", "name",
-              "price", "costs"),
+        headers={
+            "weight_before": "w before",
+            "weight_after": "w after",
+            "stamp_duty": "stamp",
+            "shares_after": "shares after",
+            "commission": "comm.",
+            "currency": "ccy",
+        },
+        legend={
+            "weight_before": "weight before",
+            "weight_after": "weight after",
+            "costs": "commission + stamp duty",
+            "stamp_duty": "stamp duty",
+        },
+        drop=(
+            "shares_after",
+            "commission",
+            "stamp_duty",
+            "weight_before",
+            "currency",
+            "name",
+            "price",
+            "costs",
+        ),
         wide=wide,
         caption=f"{res.base_currency} · value {res.value:,.2f} · residual cash "
         f"{res.cash_after:,.2f} · costs {res.costs:,.2f}",

@@ -278,8 +278,10 @@ def print_table(
     if wide and lay.width > con.width:
         con = Console(file=con.file, width=lay.width, highlight=False, soft_wrap=False,
                       markup=False, force_terminal=con.is_terminal)  # fmt: skip
+    # title and notes wrap at the table's width (at least 60, at most the console's)
+    text_width = max(lay.width, 60) if limit is None else min(limit, max(lay.width, 60))
     if title:
-        for line in _wrapped(title, limit):
+        for line in _wrapped(title, text_width):
             con.print(Text(line, style="bold"), soft_wrap=True)
     con.print(lay.table)
     notes = [caption] if caption else []
@@ -291,7 +293,7 @@ def print_table(
             "column; --format csv or json carries them all)"
         )
     for note in notes:
-        for line in _wrapped(note, limit):
+        for line in _wrapped(note, text_width):
             con.print(Text(line, style="dim"), soft_wrap=True)
 
 

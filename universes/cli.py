@@ -76,6 +76,7 @@ def show_cmd(
             continue
         label = title.title or seg
         emit(part[shown], title=f"{uni.title} — {label} ({seg})", wide=wide,
+             headers={"currency": "ccy"}, legend={"currency": "listing currency"},
              drop=("events", "connect", "board", "role", "currency"))  # fmt: skip
     from naion.output import print_lines
 

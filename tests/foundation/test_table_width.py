@@ -52,7 +52,10 @@ def _no_network(*args: object, **kwargs: object) -> None:
 
 @pytest.fixture(scope="module")
 def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, Path]]:
-    """(home, import folder): the planted world, plus a month of lithium carbonate prices."""
+    """(home, import folder): the planted world, a saved backtest and a month of lithium
+    carbonate prices."""
+    import contextlib
+    import io
     import os
 
     from tests.fuzz.plant import make_home
@@ -61,7 +64,12 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, Path
     root = tmp_path_factory.mktemp("tables")
     old = os.environ.get("NAION_HOME")
     home, data = make_home(root)
-    if old is not None:
+    os.environ["NAION_HOME"] = str(home)  # a run saved under a real id (strategy-date-time)
+    with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
+        assert main(["backtest", "core-satellite", "--offline"]) == 0
+    if old is None:
+        os.environ.pop("NAION_HOME")
+    else:
         os.environ["NAION_HOME"] = old
     days = pd.bdate_range("2023-05-02", "2023-06-30")
     prices = {d.date().isoformat(): 250_000.0 + 1_000.0 * i for i, d in enumerate(days)}

@@ -43,11 +43,18 @@ def with_costs(frame: Any) -> Any:
     Saved runs and sweeps hold ``fees`` (commission + taxes) and ``taxes``; older runs may
     lack ``commission``."""
     out = frame.copy()
-    if "fees" in out.columns and "taxes" in out.columns:
-        if "commission" not in out.columns:
-            out["commission"] = out["fees"] - out["taxes"]
-        out["costs"] = out["fees"]
-    return out
+    if "fees" not in out.columns or "taxes" not in out.columns:
+        return out
+    if "commission" not in out.columns:
+        out["commission"] = out["fees"] - out["taxes"]
+    out["costs"] = out["fees"]
+    order: list[str] = []
+    for col in out.columns:  # commission, taxes, costs side by side where taxes stood
+        if col == "taxes":
+            order += ["commission", "taxes", "costs"]
+        elif col not in ("commission", "costs"):
+            order.append(col)
+    return out[order]
 
 
 def costs_of(m: dict[str, Any]) -> dict[str, Any]:
@@ -349,7 +356,7 @@ def metrics_frame(run: Any) -> Any:
     frame = pd.DataFrame(
         [{"series": name, **{k: r.get(k) for k in keys}} for name, r in rows.items()]
     )
-    return frame.astype({k: "float64" for k in keys})
+    return frame.astype({k: "Int64" if k == "trades" else "float64" for k in keys})
 
 
 METRIC_ROWS = (

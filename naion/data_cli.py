@@ -9,6 +9,8 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from naion.options import FormatOpt, OutputOpt, WideOpt
+
 if TYPE_CHECKING:
     import datetime as dt
 
@@ -21,9 +23,6 @@ if TYPE_CHECKING:
     from universes.loader import Registry
 
 app = typer.Typer(no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False)
-
-FormatOpt = Annotated[str, typer.Option("--format", "-f", help="table, csv or json.")]
-OutputOpt = Annotated[Path | None, typer.Option("--output", "-o", help="Write to this file.")]
 
 
 def registry() -> Registry:
@@ -38,6 +37,8 @@ def import_cmd(
         Path, typer.Argument(help="Folder of CSV exports (see README: import layout).")
     ],
     fmt: FormatOpt = "table",
+    output: OutputOpt = None,
+    wide: WideOpt = False,
     force: Annotated[
         bool,
         typer.Option("--force", help="Read every file again, even those imported unchanged."),
@@ -57,11 +58,15 @@ def import_cmd(
     err = console(stderr=True)
     with _interrupted(), _import_progress(err) as progress, open_store() as store:
         result = import_path(store, path, reg.canonical, names_en, force, progress)
-    summary = _import_summary(result)
-    if fmt == "table":
-        emit(summary, title=f"Imported {path} in {result.seconds:.1f} s")
-    else:
-        emit(summary, fmt)
+    emit(
+        _import_summary(result),
+        fmt,
+        output,
+        title=f"Imported {path} in {result.seconds:.1f} s",
+        headers=_COUNT_HEADERS,
+        legend=_COUNT_LEGEND,
+        wide=wide,
+    )
     for note in result.skipped:
         err.print(f"skipped {note.path}: {note.note}", markup=False)
     for note in result.warnings:
@@ -114,6 +119,17 @@ def _import_progress(err: Console) -> Iterator[Callable[[str, int, int], None] |
         yield step
 
 
+# the count columns of import and sync: short headers and what they count
+_COUNT_HEADERS = {"unchanged files": "files same", "rows read": "read", "unchanged": "same"}
+_COUNT_LEGEND = {
+    "unchanged files": "files imported before and unchanged since (not read)",
+    "rows read": "rows read from the files",
+    "new": "rows added to the store",
+    "changed": "rows whose values changed",
+    "unchanged": "rows the store already held as read",
+}
+
+
 def _import_summary(result: ImportResult) -> pd.DataFrame:
     import pandas as pd
 
@@ -144,6 +160,7 @@ def status_cmd(
     ] = False,
     fmt: FormatOpt = "table",
     output: OutputOpt = None,
+    wide: WideOpt = False,
 ) -> None:
     """What the store holds: per security and series, rows, first/last date, age."""
     from naion.output import check_format, console, emit
@@ -159,9 +176,17 @@ def status_cmd(
     if fmt != "table" or output is not None:
         emit(table, fmt, output)
         return
-    emit(table, title=f"Store: {_store_path()}", caption=panel_note)
+    emit(
+        table,
+        title=f"Store: {_store_path()}",
+        caption=panel_note,
+        headers={"currency": "ccy", "age_days": "age"},
+        legend={"age_days": "days since the last row", "currency": "currency"},
+        drop=("source", "market", "currency", "first", "note", "age_days"),
+        wide=wide,
+    )
     if len(others):
-        emit(others, title="Other datasets")
+        emit(others, title="Other datasets", wide=wide)
     if table.empty:
         console(stderr=True).print("the store holds no prices yet: run 'naion data import PATH'")
 
@@ -198,20 +223,25 @@ def sync_cmd(
     no_eps: Annotated[
         bool, typer.Option("--no-eps", help="Skip the consensus EPS snapshot.")
     ] = False,
+    fmt: FormatOpt = "table",
+    output: OutputOpt = None,
+    wide: WideOpt = False,
 ) -> None:
     """Fetch missing prices, valuations, FX, consensus EPS and lithium carbonate prices from
     akshare into the store.
 
     Incremental: dates already held are not requested again. Nothing is written unless
-    every request succeeded (or --keep-going)."""
+    every request succeeded (or --keep-going). A --keep-going sync with failures lists them
+    in its table and exits 2."""
     import datetime as dt
 
     from naion.dates import check_window, parse_date
-    from naion.output import console
+    from naion.output import check_format, console, emit
     from naion.providers.akshare_provider import AkshareProvider
     from naion.store import open_store
     from naion.sync import DEFAULT_START
 
+    fmt = check_format(fmt)
     reg = registry()
     first = parse_date(start, "--start") or DEFAULT_START
     last = parse_date(end, "--end") or dt.date.today()
@@ -237,18 +267,60 @@ def sync_cmd(
             eps=not no_eps,
             commodities=series,
         )
-    for line in result.failed:
-        err.print(f"failed: {line}")
-    for code in result.rebased:
-        err.print(f"{code}: the vendor rebased its forward-adjusted prices; history replaced")
-    for note in result.notes:
-        err.print(f"note: {note}", markup=False)
-    err.print(
-        f"sync: {result.requests} requests, {result.rows} rows fetched, "
+    summary = (
+        f"{result.requests} requests, {result.rows} rows fetched, "
         f"{len(result.skipped)} series already up to date"
     )
-    if result.failed:
-        raise typer.Exit(2)
+    emit(
+        sync_summary(result),
+        fmt,
+        output,
+        title="Sync",
+        caption=summary,
+        headers={"unchanged": "same"},
+        legend=_COUNT_LEGEND,
+        wide=wide,
+        wrote_to_stderr=not result.failed,
+    )
+    if result.failed:  # the table holds the details; stderr gets the one error line
+        from naion.errors import ProviderError
+        from naion.output import print_lines
+
+        for note in result.notes:
+            print_lines(f"note: {note}")
+        raise ProviderError(
+            f"{len(result.failed)} sync requests failed (listed "
+            f"{'above' if output is None else f'in {output}'}); what succeeded was written",
+            hint="check the network and run 'naion data sync' again, or work offline with "
+            "'naion data import PATH'",
+        )
+    for note in result.notes:
+        err.print(f"note: {note}", markup=False)
+
+
+def sync_summary(result: object) -> pd.DataFrame:
+    """One row per store table written (rows new, changed, unchanged), then one per request
+    that failed and per forward-adjusted history the vendor rebased."""
+    import pandas as pd
+
+    r = result
+    rows: list[dict[str, object]] = [
+        {"item": table, "status": "written", "new": c.new, "changed": c.changed,
+         "unchanged": c.unchanged, "detail": ""}
+        for table, c in r.written.tables.items()  # type: ignore[attr-defined]
+    ]  # fmt: skip
+    for line in r.failed:  # type: ignore[attr-defined]
+        what, _, why = str(line).partition(": ")
+        why = why.split("; check the network")[0]  # the error line's hint says it once
+        rows.append({"item": what, "status": "failed", "detail": why})
+    for code in r.rebased:  # type: ignore[attr-defined]
+        rows.append(
+            {"item": code, "status": "rebased",
+             "detail": "the vendor rebased its forward-adjusted prices; history replaced"}
+        )  # fmt: skip
+    cols = ["item", "status", "new", "changed", "unchanged", "detail"]
+    frame = pd.DataFrame(rows, columns=cols)
+    return frame.astype({c: "Int64" for c in ("new", "changed", "unchanged")})
 
 
 def resolve_targets(reg: Registry, targets: list[str], segment: str | None) -> list[SecurityRef]:
@@ -324,15 +396,16 @@ def sync_into(
         return result
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
+    err = console(stderr=True)
     progress = Progress(
         TextColumn("[bold]sync[/]"),
         BarColumn(),
         MofNCompleteColumn(),
         TimeElapsedColumn(),
         TextColumn("{task.description}"),
-        console=console(stderr=True),
+        console=err,
         transient=True,
-        disable=quiet,
+        disable=quiet or not err.is_terminal,  # piped: no bar, no blank line
     )
     with progress:
         bar = progress.add_task("", total=len(tasks))

@@ -18,9 +18,11 @@ from __future__ import annotations
 import json
 import math
 import os
+import re
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -46,8 +48,9 @@ def console(stderr: bool = False) -> Console:
     from rich.console import Console
 
     # markup off: every string printed is the user's or ours as typed, brackets included
+    # COLUMNS (when set) is the width, piped or not; a terminal's own width otherwise
     con = Console(stderr=stderr, highlight=False, soft_wrap=False, markup=False)
-    if not con.is_terminal:  # piped or captured: do not squeeze tables into 80 columns
+    if not con.is_terminal and not os.environ.get("COLUMNS", "").strip().isdigit():
         con = Console(
             stderr=stderr,
             highlight=False,
@@ -127,6 +130,182 @@ def fmt_cell(value: Any, digits: int = 2, kind: str | None = None) -> str:
     return str(v)
 
 
+_NUMBER_CELL = re.compile(r"^[-+]?[\d,.]*\d[\d,.]*(%|bn|m|x)?$|^—$")
+
+
+def _cells_right(cells: list[str]) -> bool:
+    """Text cells that all read as numbers (pre-formatted values) line up on the right."""
+    return bool(cells) and all(_NUMBER_CELL.match(c) for c in cells)
+
+
+def _longest_word(texts: Sequence[str]) -> int:
+    from rich.cells import cell_len
+
+    return max((cell_len(w) for t in texts for w in t.split()), default=0)
+
+
+def _fit(
+    least: list[int], natural: list[int], drop_order: list[int], limit: int | None
+) -> tuple[list[int], list[int]]:
+    """(kept column indexes, their widths): columns are hidden in ``drop_order`` until the
+    narrowest layout (every cell's longest unbreakable word whole) fits ``limit``; the room
+    left widens wrapping columns towards their natural width, left to right."""
+    kept = list(range(len(least)))
+
+    def need(cols: list[int], widths: list[int]) -> int:
+        return sum(widths[i] for i in cols) + 3 * len(cols) + 1  # borders and padding
+
+    if limit is not None:
+        for i in drop_order:
+            if need(kept, least) <= limit or len(kept) <= 1:
+                break
+            kept.remove(i)
+    if limit is None:
+        return kept, [natural[i] for i in kept]
+    room = max(limit - need(kept, least), 0)
+    want = [natural[i] - least[i] for i in kept]
+    if sum(want) <= room:
+        return kept, [natural[i] for i in kept]
+    extra = [w * room // sum(want) for w in want]  # shared in proportion to what each lacks
+    return kept, [least[i] + e for i, e in zip(kept, extra, strict=True)]
+
+
+@dataclass
+class Layout:
+    """A table laid out for a width: its rich Table, the columns hidden and the legend."""
+
+    table: Any
+    hidden: list[str]
+    legend: list[str]
+    width: int
+
+
+def layout_table(
+    frame: pd.DataFrame,
+    width: int | None,
+    digits: dict[str, int] | None = None,
+    kinds: dict[str, str] | None = None,
+    headers: dict[str, str] | None = None,
+    legend: dict[str, str] | None = None,
+    drop: Sequence[str] = (),
+) -> Layout:
+    """Lay ``frame`` out so no number, date, id or word is split across lines.
+
+    A column whose cells hold no space never wraps: its width is its widest cell. A text
+    column wraps between words only. When the table is wider than ``width`` (None: no
+    limit), columns are hidden — those named in ``drop`` first, then from the right, never
+    the first. ``headers`` gives short headers; each one shown that differs from its column
+    name gets a line in the legend (its meaning from ``legend``, else the column name).
+    """
+    from rich.cells import cell_len
+    from rich.table import Table
+
+    digits, kinds, headers, legend = digits or {}, kinds or {}, headers or {}, legend or {}
+    names = [str(c) for c in frame.columns]
+    cols: list[list[str]] = [
+        [fmt_cell(v, digits.get(name, 2), kinds.get(name)) for v in frame.iloc[:, j]]
+        for j, name in enumerate(names)
+    ]
+    heads = [headers.get(n, n) for n in names]
+    least, natural, right, wraps = [], [], [], []
+    for j, cells in enumerate(cols):
+        numeric = frame.iloc[:, j].dtype.kind in "iuf" or _cells_right(cells)
+        wrap = not numeric and any(any(ch.isspace() for ch in c) for c in cells)
+        nat = max([cell_len(heads[j]), *(cell_len(c) for c in cells)])
+        head_word = _longest_word([heads[j]])
+        if wrap:
+            low = max(_longest_word(cells), head_word, min(nat, 8))
+        else:
+            low = max([head_word, *(cell_len(c) for c in cells)])
+        least.append(low)
+        natural.append(max(nat, low))
+        right.append(numeric)
+        wraps.append(wrap)
+    by_name = {n: j for j, n in enumerate(names)}
+    order = [by_name[n] for n in drop if n in by_name and by_name[n] != 0]
+    order += [j for j in range(len(names) - 1, 0, -1) if j not in order]
+    kept, widths = _fit(least, natural, order, width)
+    table = Table(header_style="bold", show_lines=False)
+    for j, w in zip(kept, widths, strict=True):
+        table.add_column(heads[j], justify="right" if right[j] else "left", width=w,
+                         overflow="fold", no_wrap=False)  # fmt: skip
+    for i in range(len(frame)):
+        table.add_row(*(cols[j][i] for j in kept))
+    lines = []
+    for j in kept:
+        meaning = legend.get(names[j])
+        if meaning is None and heads[j].lower() not in (names[j], names[j].replace("_", " ")):
+            meaning = names[j].replace("_", " ")
+        if meaning:
+            lines.append(f"{heads[j]} = {meaning}")
+    hidden = [names[j] for j in range(len(names)) if j not in kept]
+    total = sum(widths) + 3 * len(kept) + 1
+    return Layout(table, hidden, lines, total)
+
+
+def _wrapped(text: str, width: int | None) -> list[str]:
+    """``text`` wrapped between words (a path or id longer than the width stays whole)."""
+    import textwrap
+
+    if width is None:
+        return [text]
+    return textwrap.wrap(
+        text, width=max(width, 20), break_long_words=False, break_on_hyphens=False
+    ) or [""]
+
+
+def print_table(
+    frame: pd.DataFrame,
+    title: str | None = None,
+    caption: str | None = None,
+    digits: dict[str, int] | None = None,
+    kinds: dict[str, str] | None = None,
+    headers: dict[str, str] | None = None,
+    legend: dict[str, str] | None = None,
+    drop: Sequence[str] = (),
+    wide: bool = False,
+    con: Console | None = None,
+) -> None:
+    """Print ``frame`` as a table that fits the console (see :func:`layout_table`): the title
+    above, then the caption, the legend of short headers and the hidden columns below, each
+    wrapped between words. ``wide`` shows every column, however wide the lines get."""
+    from rich.console import Console
+    from rich.text import Text
+
+    con = con or console()
+    limit = None if wide else con.width
+    lay = layout_table(frame, limit, digits, kinds, headers, legend, drop)
+    if wide and lay.width > con.width:
+        con = Console(file=con.file, width=lay.width, highlight=False, soft_wrap=False,
+                      markup=False, force_terminal=con.is_terminal)  # fmt: skip
+    # title and notes wrap at the table's width (at least 60, at most the console's)
+    text_width = max(lay.width, 60) if limit is None else min(limit, max(lay.width, 60))
+    if title:
+        for line in _wrapped(title, text_width):
+            con.print(Text(line, style="bold"), soft_wrap=True)
+    con.print(lay.table)
+    notes = [caption] if caption else []
+    if lay.legend:
+        notes.append(" · ".join(lay.legend))
+    if lay.hidden:
+        notes.append(
+            f"not shown at {limit} columns: {', '.join(lay.hidden)} (--wide shows every "
+            "column; --format csv or json carries them all)"
+        )
+    for note in notes:
+        for line in _wrapped(note, text_width):
+            con.print(Text(line, style="dim"), soft_wrap=True)
+
+
+def print_lines(text: str, style: str | None = None, con: Console | None = None) -> None:
+    """Print ``text`` wrapped between words at the console's width (ids and paths whole)."""
+    from rich.text import Text
+
+    con = con or console()
+    for line in _wrapped(text, con.width):
+        con.print(Text(line, style=style or ""), soft_wrap=True)
+
+
 def render_table(
     frame: pd.DataFrame,
     title: str | None = None,
@@ -134,22 +313,10 @@ def render_table(
     digits: dict[str, int] | None = None,
     kinds: dict[str, str] | None = None,
 ) -> Any:
-    from rich.table import Table
-
-    table = Table(title=title, caption=caption, header_style="bold", show_lines=False)
-    for col in frame.columns:
-        numeric = frame[col].dtype.kind in "iuf"
-        table.add_column(str(col), justify="right" if numeric else "left", overflow="fold")
-    digits = digits or {}
-    kinds = kinds or {}
-    for row in frame.itertuples(index=False):
-        table.add_row(
-            *(
-                fmt_cell(v, digits.get(str(c), 2), kinds.get(str(c)))
-                for c, v in zip(frame.columns, row, strict=True)
-            )
-        )
-    return table
+    """``frame`` as one rich Table at its natural width (every column)."""
+    lay = layout_table(frame, None, digits, kinds)
+    lay.table.title, lay.table.caption = title, caption
+    return lay.table
 
 
 def emit(
@@ -160,27 +327,38 @@ def emit(
     caption: str | None = None,
     digits: dict[str, int] | None = None,
     kinds: dict[str, str] | None = None,
+    headers: dict[str, str] | None = None,
+    legend: dict[str, str] | None = None,
+    drop: Sequence[str] = (),
+    wide: bool = False,
+    wrote_to_stderr: bool = True,
 ) -> None:
-    """Print ``frame`` as a table, CSV or JSON — to stdout, or to ``output`` if given.
+    """Print ``frame`` as a table, CSV or JSON — to stdout, or to ``output`` if given
+    ("wrote FILE" then goes to stderr, or to stdout without ``wrote_to_stderr``: a command
+    about to fail keeps stderr for its one error line).
 
     ``kinds`` formats table cells by column: ``pct`` (fractions as percent), ``int``.
+    ``headers``, ``legend``, ``drop`` and ``wide`` shape the table (see :func:`print_table`);
+    CSV and JSON always carry every column under its full name. A table written to a file
+    shows every column.
     """
     fmt = check_format(fmt)
     if fmt == "table" and output is None:
-        console().print(render_table(frame, title, caption, digits, kinds))
+        print_table(frame, title, caption, digits, kinds, headers, legend, drop, wide)
         return
     if fmt == "json":
         text = to_json(records(frame)) + "\n"
     elif fmt == "csv":
         text = csv_text(frame)
-    else:  # a table written to a file: plain text
+    else:  # a table written to a file: plain text, every column
+        import io
+
         from rich.console import Console
 
-        with open(os.devnull, "w") as devnull:
-            buf = Console(record=True, width=200, file=devnull, markup=False)
-            buf.print(render_table(frame, title, caption, digits, kinds))
-        text = buf.export_text()
-    write_text(text, output)
+        buf = Console(file=io.StringIO(), width=10_000, markup=False, highlight=False)
+        print_table(frame, title, caption, digits, kinds, headers, legend, drop, True, buf)
+        text = "\n".join(line.rstrip() for line in buf.file.getvalue().splitlines()) + "\n"
+    write_text(text, output, stderr=wrote_to_stderr)
 
 
 # -- CSV cells safe for spreadsheets ---------------------------------------------------------
@@ -378,11 +556,13 @@ def save_text(path: Path | str, text: str, option: str = "--output") -> Path:
     return save_bytes(path, text.encode("utf-8"), option)
 
 
-def write_text(text: str, output: Path | None, option: str = "--output") -> None:
-    """Print ``text``, or save it to ``output`` and say so on stderr."""
+def write_text(
+    text: str, output: Path | None, option: str = "--output", stderr: bool = True
+) -> None:
+    """Print ``text``, or save it to ``output`` and say so (on stderr by default)."""
     if output is None:
         sys.stdout.write(text)
         sys.stdout.flush()
         return
     save_text(output, text, option)
-    say(f"wrote {output}")
+    say(f"wrote {output}", stderr)

@@ -15,6 +15,7 @@ from typing import Annotated
 
 import typer
 
+from naion.options import FormatOpt, OutputOpt, WideOpt
 from strategies.metrics import PERCENT_KINDS
 
 
@@ -32,25 +33,24 @@ def report_cmd(
             help="Compare RUN_ID with this run (repeatable).",
         ),
     ] = None,
-    output: Annotated[
-        Path | None,
-        typer.Option("--output", "-o", metavar="FILE", help="Write the report (HTML) here."),
-    ] = None,
+    output: OutputOpt = None,
     list_: Annotated[bool, typer.Option("--list", help="List the saved runs and exit.")] = False,
     metrics: Annotated[
         bool, typer.Option("--metrics", help="Export the metrics (table, CSV or JSON).")
     ] = False,
-    fmt: Annotated[
-        str, typer.Option("--format", "-f", help="table, csv or json (--list, --metrics).")
-    ] = "table",
+    fmt: FormatOpt = "table",
+    wide: WideOpt = False,
 ) -> None:
-    """Render a saved run's tear sheet, compare runs, list runs or export their metrics."""
+    """Render a saved run's tear sheet, compare runs, list runs or export their metrics.
+
+    --output FILE is the HTML page of a report, or the table of --list / --metrics
+    (--format table, csv or json)."""
     from naion.errors import InputError
     from naion.output import check_format
 
     fmt = check_format(fmt)
     if list_:
-        _list(fmt, output)
+        _list(fmt, output, wide)
         return
     if not run_id:
         raise InputError("name a saved run", hint="see 'naion report --list'")
@@ -58,7 +58,7 @@ def report_cmd(
 
     ids = [run_id, *(compare or [])]
     if metrics:
-        _metrics([load_run(i) for i in ids], fmt, output)
+        _metrics([load_run(i) for i in ids], fmt, output, wide)
         return
     if output is None:
         raise InputError("--output FILE is required to write a report", hint="e.g. -o report.html")
@@ -88,10 +88,11 @@ def report_cmd(
     console(stderr=True).print(f"wrote {output}")
 
 
-def _list(fmt: str, output: Path | None) -> None:
+def _list(fmt: str, output: Path | None, wide: bool = False) -> None:
     import pandas as pd
 
     from naion.output import emit
+    from strategies.cli import METRIC_HEADERS, METRIC_LEGEND
     from strategies.runs import list_runs
 
     cols = [
@@ -111,16 +112,28 @@ def _list(fmt: str, output: Path | None) -> None:
     for c in ("total_return", "cagr", "sharpe", "max_drawdown"):
         frame[c] = pd.to_numeric(frame[c], errors="coerce").astype("float64")
     caption = None if rows else "no saved runs yet: 'naion backtest STRATEGY' saves one"
-    emit(frame, fmt, output, title="Saved runs", caption=caption, kinds=PERCENT_KINDS)
+    emit(
+        frame,
+        fmt,
+        output,
+        title="Saved runs",
+        caption=caption,
+        kinds=PERCENT_KINDS,
+        headers=METRIC_HEADERS,
+        legend=METRIC_LEGEND,
+        drop=("created", "strategy", "cagr", "start", "base", "max_drawdown"),
+        wide=wide,
+    )
 
 
-def _metrics(runs: list, fmt: str, output: Path | None) -> None:
+def _metrics(runs: list, fmt: str, output: Path | None, wide: bool = False) -> None:
     from naion.output import emit
-    from reports.stats import TABLE_KEYS, metrics_table
+    from reports.stats import metrics_table
+    from strategies.cli import METRIC_COLUMNS, METRIC_HEADERS, METRIC_LEGEND, with_costs
 
-    frame = metrics_table(runs)
+    frame = with_costs(metrics_table(runs))
     if fmt == "table" and output is None:  # the terminal: the columns that fit
-        frame = frame[["series", "kind", "base", *TABLE_KEYS]]
+        frame = frame[["series", "kind", "base", *METRIC_COLUMNS]]
     title = "Metrics of " + ", ".join(r.run_id for r in runs)
     emit(
         frame,
@@ -129,6 +142,10 @@ def _metrics(runs: list, fmt: str, output: Path | None) -> None:
         title=title,
         caption="each row in its run's base currency, over its own period; risk-free rate 0",
         kinds=PERCENT_KINDS,
+        headers=METRIC_HEADERS,
+        legend={**METRIC_LEGEND, "costs": "commission + taxes, in the run's base currency"},
+        drop=("kind", "sortino", "commission", "taxes", "volatility", "cagr", "turnover"),
+        wide=wide,
     )
 
 

@@ -7,6 +7,8 @@ from typing import Annotated
 
 import typer
 
+from naion.options import FormatOpt, OutputOpt, WideOpt
+
 ESTIMATE_MAX_AGE_DAYS = 120  # screener.valuation's default (not imported: keeps --help light)
 
 
@@ -42,10 +44,9 @@ def screen_cmd(
     columns: Annotated[
         str | None, typer.Option("--columns", help="Fields to show (comma-separated).")
     ] = None,
-    fmt: Annotated[str, typer.Option("--format", "-f", help="table, csv or json.")] = "table",
-    output: Annotated[
-        Path | None, typer.Option("--output", "-o", help="Write to this file.")
-    ] = None,
+    fmt: FormatOpt = "table",
+    output: OutputOpt = None,
+    wide: WideOpt = False,
     html: Annotated[
         Path | None, typer.Option("--html", help="Also write an HTML screen report.")
     ] = None,
@@ -73,10 +74,12 @@ def screen_cmd(
 
     fmt = check_format(fmt)
     if fields:
-        emit(fields_frame(), fmt, output, title="Screen fields")
+        emit(fields_frame(), fmt, output, title="Screen fields", wide=wide,
+             drop=("window", "source", "ranks"))  # fmt: skip
         return
     if presets:
-        emit(presets_frame(), fmt, output, title="Screen presets")
+        emit(presets_frame(), fmt, output, title="Screen presets", wide=wide,
+             drop=("origin", "title"))  # fmt: skip
         return
     if ascending and descending:
         raise InputError("--ascending and --descending exclude each other")
@@ -128,6 +131,9 @@ def screen_cmd(
                 title=f"Screen: {result.condition or 'all names'}",
                 caption=caption,
                 kinds=KINDS,
+                headers=SCREEN_HEADERS,
+                drop=("segment",),
+                wide=wide,
             )
     else:
         emit(result.rows, fmt, output)
@@ -144,6 +150,10 @@ def screen_cmd(
         from screener.html import screen_page
 
         write_text(screen_page(result, base_currency.upper()), html)
+
+
+# short table headers of the longest field names (the legend under the table spells them out)
+SCREEN_HEADERS = {"market_cap_base": "mcap base", "market_cap": "mcap"}
 
 
 def fields_frame() -> object:

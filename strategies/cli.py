@@ -7,9 +7,69 @@ from typing import Annotated, Any
 
 import typer
 
+from naion.options import FormatOpt, OutputOpt, WideOpt
 from strategies.metrics import PERCENT_KINDS
 
-FormatOpt = Annotated[str, typer.Option("--format", "-f", help="table, csv or json.")]
+# metric columns in tables: short headers, and what each holds (the legend under a table)
+METRIC_HEADERS = {
+    "total_return": "return",
+    "cagr": "CAGR",
+    "volatility": "vol",
+    "sharpe": "Sharpe",
+    "sortino": "Sortino",
+    "max_drawdown": "max DD",
+    "turnover": "turn/yr",
+    "commission": "comm.",
+}
+METRIC_LEGEND = {
+    "total_return": "total return",
+    "volatility": "volatility (annualised)",
+    "max_drawdown": "maximum drawdown",
+    "turnover": "one-way turnover per year",
+    "commission": "commission",
+    "costs": "commission + taxes",
+}
+# what the metric columns are called, in order, in every table, CSV and JSON (``fees`` is
+# kept in CSV and JSON for scripts written before ``costs``: the same number)
+METRIC_COLUMNS = (
+    "total_return", "cagr", "volatility", "sharpe", "sortino", "max_drawdown", "turnover",
+    "commission", "taxes", "costs",
+)  # fmt: skip
+
+
+def with_costs(frame: Any) -> Any:
+    """``frame`` with ``commission`` and ``costs`` (= commission + taxes) beside ``taxes``.
+
+    Saved runs and sweeps hold ``fees`` (commission + taxes) and ``taxes``; older runs may
+    lack ``commission``."""
+    out = frame.copy()
+    if "fees" not in out.columns or "taxes" not in out.columns:
+        return out
+    if "commission" not in out.columns:
+        out["commission"] = out["fees"] - out["taxes"]
+    out["costs"] = out["fees"]
+    order: list[str] = []
+    for col in out.columns:  # commission, taxes, costs side by side where taxes stood
+        if col == "taxes":
+            order += ["commission", "taxes", "costs"]
+        elif col not in ("commission", "costs"):
+            order.append(col)
+    return out[order]
+
+
+def costs_of(m: dict[str, Any]) -> dict[str, Any]:
+    """A run's metrics with ``commission`` and ``costs`` (= commission + taxes) filled in."""
+    out = dict(m)
+    fees, taxes = out.get("fees"), out.get("taxes")
+    if out.get("commission") is None and fees is not None and taxes is not None:
+        out["commission"] = float(fees) - float(taxes)
+    if fees is not None:
+        out["costs"] = float(fees)
+    elif out.get("commission") is not None and taxes is not None:
+        out["costs"] = float(out["commission"]) + float(taxes)
+    return out
+
+
 StartOpt = Annotated[str | None, typer.Option("--start", help="First day, YYYY-MM-DD.")]
 EndOpt = Annotated[str | None, typer.Option("--end", help="Last day, YYYY-MM-DD.")]
 BaseOpt = Annotated[
@@ -79,6 +139,8 @@ def backtest_cmd(
     ] = None,
     no_save: Annotated[bool, typer.Option("--no-save", help="Do not keep the run.")] = False,
     fmt: FormatOpt = "table",
+    output: OutputOpt = None,
+    wide: WideOpt = False,
     list_: Annotated[bool, typer.Option("--list", help="List the strategies and exit.")] = False,
 ) -> None:
     """Backtest a strategy on the store's prices; save the run for `naion report`."""
@@ -88,7 +150,8 @@ def backtest_cmd(
 
     fmt = check_format(fmt)
     if list_:
-        emit(strategies_frame(), fmt, title="Strategies")
+        emit(strategies_frame(), fmt, output, title="Strategies", drop=("origin", "title"),
+             wide=wide)  # fmt: skip
         return
     if not strategy:
         raise InputError("name a strategy", hint="see 'naion backtest --list'")
@@ -135,12 +198,12 @@ def backtest_cmd(
         from strategies.runs import save_run
 
         saved = save_run(run)
-    m = run.metrics
+    m = costs_of(run.metrics)
     if fmt == "json":
         from naion.output import to_json, write_text
         from strategies.metrics import REPORTED
 
-        out = {k: m[k] for k in REPORTED}
+        out = {k: m.get(k) for k in (*REPORTED, "costs")}
         out.update(
             {
                 "trades": m.get("trades"),
@@ -154,16 +217,22 @@ def backtest_cmd(
         )
         out.update({k: v for k, v in m.items() if k not in out})  # e.g. tilt_fallback_share
         out["notes"] = list(run.notes)
-        write_text(to_json(out) + "\n", None)
+        write_text(to_json(out) + "\n", output)
+    elif fmt == "csv":
+        emit(metrics_frame(run), fmt, output)
     else:
+        bench = f" · benchmark = {run.benchmark_name}" if run.benchmark is not None else ""
         emit(
-            metrics_frame(run),
+            metrics_rows(run),
             fmt,
+            output,
             title=f"{run.spec.title}",
-            kinds=PERCENT_KINDS,
             caption=f"{run.start} → {run.end} · {run.base_currency} · capital "
-            f"{run.spec.capital:,.0f}",
-        )
+            f"{run.spec.capital:,.0f}{bench}",
+            legend={"turnover / yr": "one-way, annualised", "costs": "commission + taxes, "
+                    f"{run.base_currency}"},
+            wide=wide,
+        )  # fmt: skip
     for note in run.notes:
         err.print(f"note: {note}", highlight=False)
     if verify:
@@ -264,22 +333,62 @@ def _run_with_data(bt: Any, offline: bool) -> Any:
     return run
 
 
+def _series_metrics(run: Any) -> dict[str, dict[str, Any]]:
+    """The run's metrics and its benchmark's (no trading: no turnover or costs)."""
+    from strategies.metrics import run_metrics
+
+    rows = {"strategy": costs_of(run.metrics)}
+    if run.benchmark is not None:
+        import pandas as pd
+
+        empty = pd.DataFrame(columns=["date", "value", "commission", "stamp_duty"])
+        bench = run_metrics(run.benchmark, 1.0, empty)
+        trading = ("turnover", "fees", "commission", "taxes", "costs", "trades")
+        rows[f"benchmark: {run.benchmark_name}"] = {
+            k: (None if k in trading else v) for k, v in bench.items()
+        }
+    return rows
+
+
 def metrics_frame(run: Any) -> Any:
+    """One row per series (strategy, benchmark): every metric column, ``fees`` kept last."""
     import pandas as pd
 
-    from strategies.metrics import TABLE_KEYS, run_metrics
+    keys = (*METRIC_COLUMNS, "trades", "fees")
+    rows = _series_metrics(run)
+    frame = pd.DataFrame(
+        [{"series": name, **{k: r.get(k) for k in keys}} for name, r in rows.items()]
+    )
+    return frame.astype({k: "Int64" if k == "trades" else "float64" for k in keys})
 
-    m = run.metrics
-    rows = {"strategy": m}
-    bench = run.benchmark
-    if bench is not None:
-        empty = pd.DataFrame(columns=["date", "value", "commission", "stamp_duty"])
-        rows[f"benchmark: {run.benchmark_name}"] = run_metrics(bench, 1.0, empty)
-    keys = TABLE_KEYS
-    frame = pd.DataFrame({name: [r.get(k) for k in keys] for name, r in rows.items()}, index=keys).T
-    frame.insert(0, "series", frame.index)
-    frame.loc[frame.index != "strategy", ["turnover", "fees", "taxes"]] = float("nan")
-    return frame.reset_index(drop=True)
+
+METRIC_ROWS = (
+    ("total_return", "total return", "pct"),
+    ("cagr", "CAGR", "pct"),
+    ("volatility", "volatility", "pct"),
+    ("sharpe", "Sharpe", None),
+    ("sortino", "Sortino", None),
+    ("max_drawdown", "max drawdown", "pct"),
+    ("turnover", "turnover / yr", "pct"),
+    ("commission", "commission", None),
+    ("taxes", "taxes", None),
+    ("costs", "costs", None),
+    ("trades", "trades", "int"),
+)
+
+
+def metrics_rows(run: Any) -> Any:
+    """The terminal's view of a backtest: one row per metric, one column per series."""
+    import pandas as pd
+
+    from naion.output import fmt_cell
+
+    series = _series_metrics(run)
+    table: dict[str, list[str]] = {"metric": [label for _, label, _ in METRIC_ROWS]}
+    for name, m in series.items():
+        head = "strategy" if name == "strategy" else "benchmark"
+        table[head] = [fmt_cell(m.get(k), 2, kind) for k, _, kind in METRIC_ROWS]
+    return pd.DataFrame(table)
 
 
 def strategies_frame() -> Any:
@@ -329,9 +438,8 @@ def sweep_cmd(
         typer.Option("--heat", help="X,Y: the two grid keys of the heat map (default: the first)."),
     ] = None,
     fmt: FormatOpt = "table",
-    output: Annotated[
-        Path | None, typer.Option("--output", "-o", help="Write to this file.")
-    ] = None,
+    output: OutputOpt = None,
+    wide: WideOpt = False,
 ) -> None:
     """Sweep strategy parameters: every grid variant under the full rules, in one kernel call.
 
@@ -347,8 +455,9 @@ def sweep_cmd(
     fmt = check_format(fmt)
     spec = get_spec(strategy, paths().strategies)
     grid_values = parse_grid(grid or [])
-    if rank_by not in METRICS:
-        raise InputError(f"unknown metric {rank_by!r}", hint=f"use one of: {', '.join(METRICS)}")
+    rankable = (*METRICS, "commission", "costs")
+    if rank_by not in rankable:
+        raise InputError(f"unknown metric {rank_by!r}", hint=f"use one of: {', '.join(rankable)}")
     if top < 1:
         raise InputError("--top must be at least 1")
     first, last = parse_date(start, "--start"), parse_date(end, "--end")
@@ -372,14 +481,18 @@ def sweep_cmd(
             base, store, reg, grid_values, s, e, allow_partial=allow_partial,
             ignore_membership=ignore_membership_dates, progress=_progress(err), history=history,
         )  # fmt: skip
-    ascending = rank_by in ("volatility", "turnover", "fees", "taxes", "trades")
-    table = res.table.sort_values(rank_by, ascending=ascending, kind="stable", na_position="last")
+    ascending = rank_by in ("volatility", "turnover", "fees", "commission", "taxes", "costs",
+                            "trades")  # fmt: skip
+    table = with_costs(res.table)
+    table = table.sort_values(rank_by, ascending=ascending, kind="stable", na_position="last")
     table.insert(0, "rank", range(1, len(table) + 1))
     shown = table
+    drop: tuple[str, ...] = ()
     if fmt == "table" and output is None:
         narrow = ["rank", *res.keys, "total_return", "cagr", "volatility", "sharpe",
-                  "max_drawdown", "turnover", "fees", "trades"]  # fmt: skip
+                  "max_drawdown", "turnover", "costs", "trades"]  # fmt: skip
         shown = table.head(top)[narrow]
+        drop = ("trades", "volatility", "cagr", "costs", "turnover")
     emit(
         shown,
         fmt,
@@ -388,6 +501,10 @@ def sweep_cmd(
         kinds=PERCENT_KINDS,
         caption=f"{res.start} → {res.end} · {res.base_currency} · ranked by {rank_by} · "
         f"simulated in {res.seconds:.3f} s",
+        headers={**METRIC_HEADERS, "rank": "#"},
+        legend={**METRIC_LEGEND, "costs": f"commission + taxes, {res.base_currency}"},
+        drop=drop,
+        wide=wide,
     )
     for note in notes + res.notes:
         err.print(f"note: {note}", highlight=False)
@@ -435,9 +552,8 @@ def rebalance_cmd(
     ignore_membership_dates: MembershipOpt = False,
     offline: OfflineOpt = False,
     fmt: FormatOpt = "table",
-    output: Annotated[
-        Path | None, typer.Option("--output", "-o", help="Write to this file.")
-    ] = None,
+    output: OutputOpt = None,
+    wide: WideOpt = False,
 ) -> None:
     """Today's trade list: the orders that bring your holdings to the strategy's targets."""
     import datetime as dt
@@ -472,6 +588,31 @@ def rebalance_cmd(
         output,
         title=f"Rebalance {base.name} as of {res.as_of}",
         kinds={"weight_before": "pct", "weight_after": "pct", "target": "pct"},
+        headers={
+            "weight_before": "w before",
+            "weight_after": "w after",
+            "stamp_duty": "stamp",
+            "shares_after": "shares after",
+            "commission": "comm.",
+            "currency": "ccy",
+        },
+        legend={
+            "weight_before": "weight before",
+            "weight_after": "weight after",
+            "costs": "commission + stamp duty",
+            "stamp_duty": "stamp duty",
+        },
+        drop=(
+            "shares_after",
+            "commission",
+            "stamp_duty",
+            "weight_before",
+            "currency",
+            "name",
+            "price",
+            "costs",
+        ),
+        wide=wide,
         caption=f"{res.base_currency} · value {res.value:,.2f} · residual cash "
         f"{res.cash_after:,.2f} · costs {res.costs:,.2f}",
     )

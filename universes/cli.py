@@ -7,14 +7,13 @@ from typing import Annotated
 
 import typer
 
-app = typer.Typer(no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False)
+from naion.options import FormatOpt, OutputOpt, WideOpt
 
-FormatOpt = Annotated[str, typer.Option("--format", "-f", help="table, csv or json.")]
-OutputOpt = Annotated[Path | None, typer.Option("--output", "-o", help="Write to this file.")]
+app = typer.Typer(no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False)
 
 
 @app.command("list")
-def list_cmd(fmt: FormatOpt = "table") -> None:
+def list_cmd(fmt: FormatOpt = "table", output: OutputOpt = None, wide: WideOpt = False) -> None:
     """Every universe: curated ones and those in NAION_HOME/universes."""
     import pandas as pd
 
@@ -32,7 +31,7 @@ def list_cmd(fmt: FormatOpt = "table") -> None:
         }
         for u in reg.universes.values()
     ]
-    emit(pd.DataFrame(rows), fmt, title="Universes")
+    emit(pd.DataFrame(rows), fmt, output, title="Universes", drop=("source", "title"), wide=wide)
 
 
 @app.command("show")
@@ -43,11 +42,12 @@ def show_cmd(
     ] = None,
     fmt: FormatOpt = "table",
     output: OutputOpt = None,
+    wide: WideOpt = False,
 ) -> None:
     """Members of a universe by supply-chain segment (and since when they are members)."""
     import pandas as pd
 
-    from naion.output import check_format, console, emit
+    from naion.output import check_format, emit
     from universes.loader import registry_for_home
     from universes.view import members_frame
 
@@ -75,8 +75,12 @@ def show_cmd(
         if part.empty:
             continue
         label = title.title or seg
-        emit(part[shown], title=f"{uni.title} — {label} ({seg})")
-    console().print(
+        emit(part[shown], title=f"{uni.title} — {label} ({seg})", wide=wide,
+             headers={"currency": "ccy"}, legend={"currency": "listing currency"},
+             drop=("events", "connect", "board", "role", "currency"))  # fmt: skip
+    from naion.output import print_lines
+
+    print_lines(
         f"{len(frame)} members in {frame['segment'].nunique()} segments. connect = Stock Connect"
         " eligibility (unverified: check before relying on it); --format csv shows the board rules."
     )
@@ -98,6 +102,8 @@ def refresh_cmd(
         ),
     ] = False,
     fmt: FormatOpt = "table",
+    output: OutputOpt = None,
+    wide: WideOpt = False,
 ) -> None:
     """Pull the live concept board, classify newcomers into segments, print the diff."""
     import datetime as dt
@@ -129,6 +135,8 @@ def refresh_cmd(
     emit(
         diff.table(uni),
         fmt,
+        output,
+        wide=wide,
         title=f"{uni.name} vs concept board {uni.board}: {diff.board_size} members on {today}",
     )
     if write is not None:

@@ -12,6 +12,8 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
+from naion.options import FormatOpt, OutputOpt, WideOpt
+
 if TYPE_CHECKING:
     import datetime as dt
 
@@ -59,10 +61,9 @@ def register(app: typer.Typer, page: str | None = None) -> None:
             str | None,
             typer.Option("--model", "-m", help="Cost model name (default: na-ion-vs-lfp)."),
         ] = None,
-        fmt: Annotated[str, typer.Option("--format", "-f", help="table, csv or json.")] = "table",
-        output: Annotated[
-            Path | None, typer.Option("--output", "-o", help="Write to this file.")
-        ] = None,
+        fmt: FormatOpt = "table",
+        output: OutputOpt = None,
+        wide: WideOpt = False,
         html: Annotated[
             Path | None, typer.Option("--html", help="Also write a self-contained HTML page.")
         ] = None,
@@ -103,7 +104,7 @@ def register(app: typer.Typer, page: str | None = None) -> None:
             ranged = start is not None or end is not None
             sig = _range(store, model, start, end) if ranged else _as_of(store, model, day)
             rows = _every(sig.frame, freq) if ranged else sig.frame
-            _print(rows, sig, fmt, output)
+            _print(rows, sig, fmt, output, wide)
             if html is not None:
                 from naion.output import console
 
@@ -162,7 +163,9 @@ def _say(line: str) -> None:
     sys.stderr.flush()
 
 
-def _print(rows: pd.DataFrame, sig: Signal, fmt: str, output: Path | None) -> None:
+def _print(
+    rows: pd.DataFrame, sig: Signal, fmt: str, output: Path | None, wide: bool = False
+) -> None:
     from naion.output import emit
 
     if fmt == "table" and output is None:
@@ -176,6 +179,14 @@ def _print(rows: pd.DataFrame, sig: Signal, fmt: str, output: Path | None) -> No
             caption=m.describe_line(),
             digits={"adv CNY/Wh": 4, "Li2CO3 CNY/t": 0},
             kinds={"vs parity": "pct"},
+            legend={
+                "age": "days between the date and the price used",
+                "adv CNY/Wh": "Na-ion cell cost advantage over LFP",
+                "vs parity": "distance of the lithium price to the parity price",
+                "ok": "signal available",
+            },
+            drop=("series", "price date", "age"),
+            wide=wide,
         )
     else:
         out = rows.copy()

@@ -70,6 +70,9 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
             for preset in sorted(presets.glob("*.yaml")):  # best effort: results unused
                 main(["backtest", preset.stem, "--offline", "--no-save"])
             main(["sweep", "core-satellite", "--grid", "band=0,0.05"])
+            os.environ["NAION_JIT"] = "1"  # the compiled kernels too (cached on disk once)
+            main(["sweep", "core-satellite", "--grid", "band=0,0.05"])
+            os.environ.pop("NAION_JIT")
             main(["report", "sample-a", "-o", str(root / "warm.html")])
             main(["screen", "--universe", "all-a"])
     finally:

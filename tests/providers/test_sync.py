@@ -70,10 +70,10 @@ def test_sync_then_nothing_new_makes_no_price_request(
         index_days = [k.split(",")[0] for k in index]
         assert [d.isoformat() for d in st.calendar("SSE")] == index_days
     before = len(rsps.calls)
-    code, _, err = run_cli(SYNC, capsys)
+    code, out, err = run_cli(SYNC, capsys)
     assert code == 0, err
     assert len(rsps.calls) == before  # nothing asked again
-    assert "0 requests" in err
+    assert "0 requests" in out  # the summary under the sync table
 
 
 def test_network_down_fails_in_one_line_and_keeps_the_store(
@@ -143,7 +143,7 @@ def test_keep_going_writes_what_succeeded(
 ) -> None:
     serve_all(rsps)
     rsps.get(EM_KLINE, json=load_json("em_data_null.json"), match=q(secid="0.002594"))
-    code, _, err = run_cli(
+    code, out, err = run_cli(
         [
             "data",
             "sync",
@@ -160,7 +160,8 @@ def test_keep_going_writes_what_succeeded(
         capsys,
     )
     assert code == 2
-    assert "failed: 002594.SZ" in err
+    assert "002594.SZ" in out and "failed" in out  # the table lists the failure
+    assert err.count("\n") == 1 and err.startswith("naion: error: 2 sync requests failed")
     with Store(naion_home / "store.duckdb", read_only=True) as st:
         assert len(st.bars(["300750.SZ"], "none")) == 3
         assert st.bars(["002594.SZ"], "none").empty

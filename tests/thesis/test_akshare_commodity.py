@@ -258,9 +258,9 @@ def test_sync_writes_commodities_once_and_keeps_rows_held(
     assert meta.loc["li2co3_spot_basis", "unit"] == "CNY/t"
     assert cov == (dt.date(2025, 10, 20), OCT30)
     before = len(rsps.calls)
-    code, _, err = run_cli([*args, "--end", "2025-10-30"], capsys)
+    code, out, err = run_cli([*args, "--end", "2025-10-30"], capsys)
     assert code == 0 and len(rsps.calls) == before  # nothing new: no request at all
-    assert "2 series already up to date" in err
+    assert "2 series already up to date" in out  # the sync table's summary
 
 
 def test_a_failed_commodity_sync_writes_nothing(

@@ -48,7 +48,7 @@ HEADERS = {
     "sortino": "Sortino",
     "max_drawdown": "max drawdown",
     "turnover": "turnover / yr",
-    "fees": "fees + taxes",
+    "fees": "costs (commission + taxes)",
     "taxes": "taxes",
     "periods_per_year": "periods / yr",
 }
@@ -118,8 +118,8 @@ def comparison_html(runs: Sequence[SavedRun]) -> str:
             "Metrics",
             metrics_html(runs),
             '<p class="small">Each row over its own period and in its own base currency; '
-            "risk-free rate 0; turnover one-way per year; fees + taxes in the run's base "
-            "currency.</p>",
+            "risk-free rate 0; turnover one-way per year; costs (commission + taxes) in the "
+            "run's base currency.</p>",
         )
     )
     body.append(
@@ -405,7 +405,7 @@ COST_KINDS = {
     "trades": "int",
     "commission": "money",
     "taxes": "money",
-    "fees + taxes": "money",
+    "costs (commission + taxes)": "money",
     "of capital": "pct",
     "per year, of mean equity": "pct",
     "turnover / yr": "pct",
@@ -429,7 +429,7 @@ def costs_frame(runs: Sequence[SavedRun]) -> pd.DataFrame:
                 "trades": int(m.get("trades", len(r.trades))),
                 "commission": float(m.get("commission") or 0.0),
                 "taxes": float(m.get("taxes") or 0.0),
-                "fees + taxes": total,
+                "costs (commission + taxes)": total,
                 "of capital": total / r.capital if r.capital else math.nan,
                 "per year, of mean equity": total / years / float(r.equity.mean()),
                 "turnover / yr": float(m.get("turnover") or 0.0),

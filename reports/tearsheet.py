@@ -236,7 +236,7 @@ def kpi_rows(ctx: Context) -> list[tuple[str, str, str, str]]:
         rows.append(("Against the benchmark", "Correlation", num(corr), "1.00"))
     base = run.base_currency
     rows.append(("Trading", "Turnover / yr (one-way)", pct(s.get("turnover")), "—" * has_b))
-    rows.append(("Trading", "Fees + taxes", money(s.get("fees"), base), "—" * has_b))
+    rows.append(("Trading", "Costs (commission + taxes)", money(s.get("fees"), base), "—" * has_b))
     rows.append(("Trading", "Trades", num(s.get("trades", len(run.trades)), 0), "—" * has_b))
     return rows
 

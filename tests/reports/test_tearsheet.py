@@ -115,7 +115,7 @@ def test_key_figures_strategy_first_and_equal_to_hand_and_quantstats(built) -> N
     assert got["Winning days"][0] == pct(float((r > 0).mean()))
     beta = np.cov(r, b, ddof=1)[0, 1] / np.var(b, ddof=1)
     assert got["Beta"] == [f"{beta:.2f}", "1.00"]
-    assert got["Fees + taxes"] == [f"CNY {m['fees']:,.2f}", "—"]
+    assert got["Costs (commission + taxes)"] == [f"CNY {m['fees']:,.2f}", "—"]
 
 
 def test_trailing_rows_only_when_the_run_is_that_long(built, runs) -> None:

@@ -140,12 +140,19 @@ def ensure(
                 valuation=False,
                 eps=False,
             )
-        except ProviderError:
+        except ProviderError as exc:
             from naion import snapshot
 
-            if not (network_down() and snapshot.available()):
+            if not snapshot.available():
                 raise
-            return [seed_from_snapshot(st)]
+            if network_down():
+                return [seed_from_snapshot(st)]
+            # the vendor failed with the network up: say where the offline data is
+            raise ProviderError(
+                exc.message,
+                hint=f"{exc.hint or 'try again later'}, or load the data bundled with naion: "
+                "'naion data import --snapshot'",
+            ) from exc
     finally:
         if own:
             st.close()

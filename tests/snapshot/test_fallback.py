@@ -103,7 +103,8 @@ def test_a_vendor_failure_with_the_network_up_is_not_hidden(
     monkeypatch.setattr(akshare.utils.request.time, "sleep", lambda seconds: None)
     code, out, err = run_cli(ARGS, capsys)
     assert code == 2 and out == ""
-    assert "bundled snapshot" not in err and len(err.strip().splitlines()) == 1
+    assert "using the bundled snapshot" not in err and len(err.strip().splitlines()) == 1
+    assert err.rstrip().endswith("'naion data import --snapshot'")
     assert not (naion_home / "store.duckdb").exists()  # the failed first fill left nothing
 
 

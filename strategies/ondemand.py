@@ -6,9 +6,11 @@ on the same terms. Offline, the missing list becomes one error line with the com
 would fill it.
 
 Online but with the network down (the provider's circuit breaker found no name resolution or
-no route), the store is seeded from the snapshot bundled in the package
-(:mod:`naion.snapshot`) and the run goes on: one note says so, and a later ``naion data sync``
-fetches only the days after the snapshot's (its coverage is recorded).
+no route) and a store that has never held some name (or FX pair) the run needs, the store is
+seeded from the snapshot bundled in the package (:mod:`naion.snapshot`, rows already held are
+kept) and the run goes on: one note says so, and a later ``naion data sync`` fetches only the
+days after the snapshot's (its coverage is recorded). A store holding every name, only not up
+to the run's end, is left as it is: the error names the gap and the snapshot.
 """
 
 from __future__ import annotations
@@ -145,9 +147,11 @@ def ensure(
 
             if not snapshot.available():
                 raise
-            if network_down():
+            if network_down() and never_held(st, codes_missing, pairs_missing):
                 return [seed_from_snapshot(st)]
-            # the vendor failed with the network up: say where the offline data is
+            # the vendor failed, or the store holds every name (only not recently enough for
+            # the run: the snapshot would not make it whole, and a failed command leaves the
+            # store as it was): say where the offline data is
             raise ProviderError(
                 exc.message,
                 hint=f"{exc.hint or 'try again later'}, or load the data bundled with naion: "
@@ -164,6 +168,15 @@ def network_down() -> bool:
     from naion.providers import akshare_provider
 
     return akshare_provider._Network.is_down()
+
+
+def never_held(reader: Reader, codes: Sequence[str], pairs: Sequence[str]) -> bool:
+    """Does the store lack any of ``codes`` (prices) or ``pairs`` (FX) altogether?"""
+    from strategies.panel import spans_of
+
+    if codes and set(codes) - set(spans_of(reader, codes)):
+        return True
+    return bool(pairs) and bool(set(pairs) - set(reader.fx_spans(pairs)["pair"]))
 
 
 def seed_from_snapshot(store: Store) -> str:

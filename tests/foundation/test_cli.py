@@ -68,7 +68,7 @@ def test_universe_segment_filter(capsys: pytest.CaptureFixture[str]) -> None:
         (["data", "sync", "ZZZZ"], "'ZZZZ' is neither a universe nor a ticker"),
         (["data", "sync", "--start", "2024-01-01", "--end", "2023-01-01"], "is after --end"),
         (["universe", "shw"], "No such command 'shw'"),
-        (["data", "import"], "Missing argument 'path'"),
+        (["data", "import"], "naion data import needs a folder of CSV exports"),
     ],
 )
 def test_bad_input_is_one_line_and_exit_2(

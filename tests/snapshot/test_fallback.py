@@ -146,3 +146,30 @@ def test_data_import_snapshot_loads_it_on_purpose(
     assert all(r["new"] == 0 and r["changed"] == 0 for r in json.loads(out))
     code, out, err = run_cli(["data", "import", str(naion_home), "--snapshot"], capsys)
     assert code == 2 and "not both" in err
+
+
+def test_a_store_holding_every_name_only_not_recently_is_left_as_it_is(
+    naion_home: Path, requests_seen: list[str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Every name held (up to 2022): the snapshot cannot make a run to today whole, so a
+    failed run leaves the store as it was and names the gap and the snapshot."""
+    parts = snapshot.frames()
+    naion_home.mkdir(parents=True, exist_ok=True)
+    with Store(naion_home / "store.duckdb") as store:
+        from naion.store import Batch
+
+        b = Batch()
+        b.add("securities", parts["securities"])
+        b.add("bars", parts["bars"].query("date <= '2022-06-30'"))
+        b.add("fx", parts["fx"].query("date <= '2022-06-30'"))
+        store.write(b)
+        before = len(store.bars(["TSLA", "300750.SZ"], "qfq"))
+    today = dt.date.today().isoformat()
+    code, out, err = run_cli(["backtest", "core-satellite", "--end", today], capsys)
+    assert code == 2 and out == ""
+    assert len(err.strip().splitlines()) == 1
+    assert "network unreachable" in err and "'naion data import --snapshot'" in err
+    assert requests_seen
+    with Store(naion_home / "store.duckdb", read_only=True) as store:
+        assert len(store.bars(["TSLA", "300750.SZ"], "qfq")) == before
+        assert store.bars(["TSLA"], "qfq")["date"].max() <= dt.datetime(2022, 6, 30)

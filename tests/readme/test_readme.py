@@ -204,3 +204,13 @@ def test_tour_command(line: str, tour: Path, capsys: pytest.CaptureFixture[str])
         return
     assert code == 0, f"{line}\n{err}"
     assert out or err
+
+
+def test_the_readme_quotes_the_bundled_snapshot_line() -> None:
+    """The one line the README quotes is the line a run prints (as-of date included)."""
+    from naion import snapshot
+
+    if not snapshot.available():
+        pytest.skip("no bundled snapshot in this checkout")
+    line = f"using the bundled snapshot as of {snapshot.info().as_of}; run 'naion data sync'"
+    assert line in " ".join(README.split())

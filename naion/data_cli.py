@@ -34,14 +34,21 @@ def registry() -> Registry:
 @app.command("import")
 def import_cmd(
     path: Annotated[
-        Path, typer.Argument(help="Folder of CSV exports (see README: import layout).")
-    ],
+        Path | None, typer.Argument(help="Folder of CSV exports (see README: import layout).")
+    ] = None,
     fmt: FormatOpt = "table",
     output: OutputOpt = None,
     wide: WideOpt = False,
     force: Annotated[
         bool,
         typer.Option("--force", help="Read every file again, even those imported unchanged."),
+    ] = False,
+    snapshot: Annotated[
+        bool,
+        typer.Option(
+            "--snapshot",
+            help="Load the real-data snapshot bundled with naion (no PATH; rows held are kept).",
+        ),
     ] = False,
 ) -> None:
     """Load CSV exports (securities.csv, prices/, prices_qfq/, indexes/, fx/, valuation/,
@@ -53,6 +60,12 @@ def import_cmd(
     from naion.store import open_store
 
     fmt = check_format(fmt)
+    if snapshot or path is None:
+        from naion.snapshot import import_bundled
+
+        frame, title = import_bundled(path, snapshot)
+        emit(frame, fmt, title=title)
+        return
     reg = registry()
     names_en = {c: m.name_en for c, m in reg.members.items() if m.name_en}
     err = console(stderr=True)

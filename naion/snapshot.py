@@ -18,9 +18,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from naion.errors import DataError
+from naion.errors import DataError, InputError
 
 if TYPE_CHECKING:
+    import pandas as pd
+
     from naion.store import Store, WriteReport
 
 SNAPSHOT_DIR = Path(__file__).parent / "snapshot"
@@ -118,3 +120,33 @@ def load(store: Store, folder: Path = SNAPSHOT_DIR) -> WriteReport:
             for k, row in span.iterrows():
                 batch.cover(table, str(k), row["min"], row["max"], SOURCE)
     return store.write(batch)
+
+
+def import_bundled(path: Path | None, requested: bool) -> tuple[pd.DataFrame, str]:
+    """``naion data import --snapshot``: load the bundled snapshot into the store; the summary
+    table (rows new / changed / already held per table) and its title."""
+    import pandas as pd
+
+    from naion.store import open_store
+
+    if path is not None or not requested:
+        raise InputError(
+            "give a folder to import or --snapshot, not both"
+            if requested
+            else "naion data import needs a folder of CSV exports",
+            hint="naion data import PATH, or naion data import --snapshot for the bundled data",
+        )
+    meta = info()
+    with open_store() as store:
+        report = load(store)
+    rows = [
+        {
+            "table": table,
+            "rows": meta.rows.get(table, 0),
+            "new": count.new,
+            "changed": count.changed,
+            "unchanged": count.unchanged,
+        }
+        for table, count in report.tables.items()
+    ]
+    return pd.DataFrame(rows), f"Loaded {meta.line}"

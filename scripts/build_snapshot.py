@@ -4,7 +4,8 @@
 
 The folder goes through ``naion data import`` into a scratch store (so the snapshot holds
 exactly what an import would), then every table is copied to Parquet, restricted to the
-members of the curated universes (their aliases included) and the benchmarks. The whole-market
+members of the curated universes (their aliases included), the benchmarks and the preset
+strategies' names. The whole-market
 panels stay out (they are tens of MB); commodity series, FX and the A-share calendar go in
 whole. ``manifest.json`` records the as-of date (the newest price day held), row counts and
 codes; ``PROVENANCE.md`` is the data folder's provenance file, prefixed with a summary.
@@ -37,12 +38,15 @@ def main() -> int:
     from naion.cli import main as naion
     from naion.snapshot import TABLES
     from naion.store import Store
+    from strategies.spec import load_specs
     from universes.loader import load_registry
 
     reg = load_registry()
-    codes = sorted(
-        {c for u in reg.universes.values() for m in u.members for c in (m.code, *m.aliases)}
-    )
+    wanted = {c for u in reg.universes.values() for m in u.members for c in (m.code, *m.aliases)}
+    for spec in load_specs(None).values():  # the presets' names and benchmarks, in any universe
+        wanted |= set(spec.benchmark)
+        wanted |= {c for s in getattr(spec, "sleeves", {}).values() for c in s.members}
+    codes = sorted(wanted | {reg.canonical(c) for c in wanted})
     with tempfile.TemporaryDirectory() as scratch:
         os.environ["NAION_HOME"] = scratch
         if naion(["data", "import", str(args.data), "--format", "json"]) != 0:

@@ -4,6 +4,13 @@ A code is missing when the store has never held its prices, or holds them only u
 more than a week before the end of the run (or before its delisting). FX pairs are missing
 on the same terms. Offline, the missing list becomes one error line with the commands that
 would fill it.
+
+Online but with the network down (the provider's circuit breaker found no name resolution or
+no route) and a store that has never held some name (or FX pair) the run needs, the store is
+seeded from the snapshot bundled in the package (:mod:`naion.snapshot`, rows already held are
+kept) and the run goes on: one note says so, and a later ``naion data sync`` fetches only the
+days after the snapshot's (its coverage is recorded). A store holding every name, only not up
+to the run's end, is left as it is: the error names the gap and the snapshot.
 """
 
 from __future__ import annotations
@@ -12,7 +19,7 @@ import datetime as dt
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from naion.errors import NotInStoreError
+from naion.errors import NotInStoreError, ProviderError
 
 if TYPE_CHECKING:
     from naion.store import Reader, Store
@@ -124,17 +131,59 @@ def ensure(
         refs = [to_ref(reg.members[c]) for c in codes_missing]
         if not refs and pairs_missing:
             refs = [to_ref(reg.members[c]) for c in codes]
-        sync_into(
-            st,
-            AkshareProvider(),
-            reg,
-            refs,
-            start - dt.timedelta(days=10),
-            end,
-            valuation=False,
-            eps=False,
-        )
+        try:
+            sync_into(
+                st,
+                AkshareProvider(),
+                reg,
+                refs,
+                start - dt.timedelta(days=10),
+                end,
+                valuation=False,
+                eps=False,
+            )
+        except ProviderError as exc:
+            from naion import snapshot
+
+            if not snapshot.available():
+                raise
+            if network_down() and never_held(st, codes_missing, pairs_missing):
+                return [seed_from_snapshot(st)]
+            # the vendor failed, or the store holds every name (only not recently enough for
+            # the run: the snapshot would not make it whole, and a failed command leaves the
+            # store as it was): say where the offline data is
+            raise ProviderError(
+                exc.message,
+                hint=f"{exc.hint or 'try again later'}, or load the data bundled with naion: "
+                "'naion data import --snapshot'",
+            ) from exc
     finally:
         if own:
             st.close()
     return [f"fetched from akshare: {what}"]
+
+
+def network_down() -> bool:
+    """Did the provider just find the machine offline (its circuit breaker is open)?"""
+    from naion.providers import akshare_provider
+
+    return akshare_provider._Network.is_down()
+
+
+def never_held(reader: Reader, codes: Sequence[str], pairs: Sequence[str]) -> bool:
+    """Does the store lack any of ``codes`` (prices) or ``pairs`` (FX) altogether?"""
+    from strategies.panel import spans_of
+
+    if codes and set(codes) - set(spans_of(reader, codes)):
+        return True
+    return bool(pairs) and bool(set(pairs) - set(reader.fx_spans(pairs)["pair"]))
+
+
+def seed_from_snapshot(store: Store) -> str:
+    """Load the bundled snapshot into ``store`` (keeping every row it holds); the note that
+    says so."""
+    from naion import snapshot
+
+    meta = snapshot.info()
+    snapshot.load(store)
+    return f"using the bundled snapshot as of {meta.as_of}; run 'naion data sync' when online"

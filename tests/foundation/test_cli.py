@@ -3,7 +3,6 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -13,23 +12,17 @@ from tests.helpers import run_cli, write
 HEAVY = ("pandas", "numpy", "duckdb", "akshare", "vectorbt", "quantstats", "numba", "matplotlib")
 
 
-def test_help_is_fast_and_imports_nothing_heavy() -> None:
+def test_help_imports_nothing_heavy() -> None:
+    """`naion --help` stays fast by importing none of the heavy libraries (its speed itself is
+    measured in bench/, never asserted against the wall clock here)."""
     code = (
-        "import sys, time; t = time.perf_counter(); import naion.cli; "
-        "from naion.cli import main\n"
+        "import sys; import naion.cli; from naion.cli import main\n"
         "try:\n    main(['--help'])\nexcept SystemExit:\n    pass\n"
         f"print(sorted(m for m in {HEAVY!r} if m in sys.modules))"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert "Usage" in out.stdout
     assert out.stdout.strip().splitlines()[-1] == "[]"
-    best = min(_time_help() for _ in range(3))
-    assert best < 0.3, f"naion --help took {best:.2f} s"
-
-
-def _time_help() -> float:
-    t0 = time.perf_counter()
-    subprocess.run([sys.executable, "-m", "naion.cli", "--help"], capture_output=True, check=True)
-    return time.perf_counter() - t0
 
 
 def test_universe_show_prints_every_segment(capsys: pytest.CaptureFixture[str]) -> None:
@@ -75,7 +68,7 @@ def test_universe_segment_filter(capsys: pytest.CaptureFixture[str]) -> None:
         (["data", "sync", "ZZZZ"], "'ZZZZ' is neither a universe nor a ticker"),
         (["data", "sync", "--start", "2024-01-01", "--end", "2023-01-01"], "is after --end"),
         (["universe", "shw"], "No such command 'shw'"),
-        (["data", "import"], "Missing argument 'path'"),
+        (["data", "import"], "naion data import needs a folder of CSV exports"),
     ],
 )
 def test_bad_input_is_one_line_and_exit_2(

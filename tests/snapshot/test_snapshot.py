@@ -86,3 +86,51 @@ def test_bundled_snapshot_manifest_matches_its_files() -> None:
     }
     assert meta.as_of == max(pd.to_datetime(parts["bars"]["date"])).date()
     assert sum(p.stat().st_size for p in snapshot.SNAPSHOT_DIR.iterdir()) < 8e6
+
+
+def test_bundled_snapshot_holds_the_universes_benchmarks_and_thesis_series() -> None:
+    """What the first run and the thesis signal need, and nothing of the whole-market panel."""
+    if not snapshot.available():
+        pytest.skip("no bundled snapshot in this checkout")
+    from strategies.spec import load_specs
+    from universes.loader import load_registry
+
+    reg = load_registry()
+    members = {c for u in reg.universes.values() for m in u.members for c in (m.code, *m.aliases)}
+    parts = snapshot.frames()
+    bars = parts["bars"]
+    held = {(c, a) for c, a in zip(bars["code"], bars["adjust"], strict=True)}
+    assert {c for c, _ in held} <= members  # no market-panel code slipped in
+    for spec in load_specs(None).values():  # every preset strategy's names and benchmark
+        for code in [c for s in getattr(spec, "sleeves", {}).values() for c in s.members]:
+            assert (code, "qfq") in held and (code, "none") in held, code
+        for code in spec.benchmark:
+            assert any(c == code for c, _ in held), code
+    assert {("000300.SH", "none"), ("000300.SH", "tr"), ("SPY", "qfq"), ("SPX", "none")} <= held
+    assert set(parts["commodity_series"]["series"]) == {
+        "li2co3_spot_100ppi",
+        "li2co3_battery_spot_100ppi",
+        "li2co3_gfex_main",
+    }
+    assert {"USDCNY", "HKDCNY"} <= set(parts["fx"]["pair"])
+    assert len(parts["eps"]) > 0 and set(parts["eps"]["code"]) <= members
+    assert "300750.SZ" in set(parts["valuation"]["code"])
+    meta = snapshot.info()
+    head = (snapshot.SNAPSHOT_DIR / "PROVENANCE.md").read_text(encoding="utf-8")[:2000]
+    assert f"newest price day {meta.as_of}" in head
+
+
+def test_bundled_snapshot_has_every_member_the_real_data_prices() -> None:
+    if not snapshot.available():
+        pytest.skip("no bundled snapshot in this checkout")
+    from tests.conftest import REAL
+
+    if not (REAL / "securities.csv").exists():
+        pytest.skip(f"real data not found at {REAL}")
+    from universes.loader import load_registry
+
+    reg = load_registry()
+    files = {p.stem for d in ("prices", "prices_qfq", "indexes") for p in (REAL / d).glob("*.csv")}
+    want = {reg.canonical(c) for u in reg.universes.values() for m in u.members
+            for c in (m.code, *m.aliases) if c in files}  # fmt: skip
+    assert want and want <= set(snapshot.info().codes)

@@ -26,16 +26,6 @@ from tests.conftest import REAL, REPO
 
 README = (REPO / "README.md").read_text(encoding="utf-8")
 
-# options another engineer is adding; a README line using one on these commands is expected to
-# fail until then. To switch such a case on, drop the option from PENDING.
-PENDING = {
-    ("backtest", "--output"): "--output on backtest",
-    ("universe list", "--output"): "--output on universe list",
-    ("universe list", "--format"): "--format on universe list",
-    ("data import", "--output"): "--output on data import",
-    ("data sync", "--output"): "--output on data sync",
-    ("", "--wide"): "--wide",
-}
 
 
 def needs_network(argv: list[str]) -> bool:
@@ -69,21 +59,9 @@ def _argv(line: str) -> list[str]:
     return shlex.split(line, comments=True)[1:]
 
 
-def _pending(argv: list[str]) -> str | None:
-    command = " ".join(a for a in argv[:2] if not a.startswith("-"))
-    for (cmd, option), what in PENDING.items():
-        if command.startswith(cmd) and option in argv:
-            return what
-    return None
-
-
 def _case(line: str) -> object:
     argv = _argv(line)
-    marks = []
-    what = _pending(argv)
-    if what:
-        marks.append(pytest.mark.xfail(reason=f"pending: {what}", strict=False))
-    return pytest.param(line, marks=marks, id=" ".join(argv)[:60])
+    return pytest.param(line, id=" ".join(argv)[:60])
 
 
 LINES = cli_lines(README)

@@ -135,15 +135,23 @@ def trade_list(
         c = panel.codes[j]
         if last_row[j] < 0:
             raw = reader.spans([c], ("none",))
-            held_to = raw["last_date"].iloc[0] if len(raw) else None
-            when = (
-                f"is from {str(held_to)[:10]}, more than {HISTORY_DAYS} days before {day}"
-                if held_to is not None
-                else "does not exist"
-            )
+            held = None
+            if len(raw):
+                held = (str(raw["first_date"].iloc[0])[:10], str(raw["last_date"].iloc[0])[:10])
+            if held is None:
+                what = "the newest unadjusted close held does not exist"
+            elif held[1] < day.isoformat():
+                what = (
+                    f"the newest unadjusted close held is from {held[1]}, more than "
+                    f"{HISTORY_DAYS} days before {day}"
+                )
+            else:  # held around the date, not in the days before it (a gap in the series)
+                what = (
+                    f"no unadjusted close held in the {HISTORY_DAYS} days up to {day} (the "
+                    f"store holds {held[0]} → {held[1]} with gaps)"
+                )
             raise NotInStoreError(
-                f"{c}: the newest unadjusted close held {when}",
-                hint=f"run 'naion data sync {c}'",
+                f"{c}: {what}", hint=f"run 'naion data sync {c}' or pick another --as-of"
             )
         if age[j] > STALE_DAYS:
             raise NotInStoreError(

@@ -132,22 +132,24 @@ class Backtest:
     ) -> Run:
         """Simulate; ``history`` (what :func:`strategies.panel.load_history` read for these
         members) saves reading the store again."""
+        from naion.progress import spinner
         from strategies.panel import load_history, query_codes
         from universes.loader import registry_for_home
 
-        reg = registry or registry_for_home()
-        spec = self.resolved_spec()
-        members = asset_members(spec, reg, reader)
-        if history is None or any(
-            c not in history.spans and (history.matrix is None or c not in history.matrix.codes)
-            for c in query_codes(members, reg, spec.benchmark)
-        ):
-            history = load_history(reader, reg, members, spec.benchmark)
-        start, end = self.window(reader, reg, members, spec, history.spans)
-        return simulate(
-            spec, reader, reg, members, start, end, self.allow_partial,
-            self.ignore_membership_dates, history,
-        )  # fmt: skip
+        with spinner("backtest"):
+            reg = registry or registry_for_home()
+            spec = self.resolved_spec()
+            members = asset_members(spec, reg, reader)
+            if history is None or any(
+                c not in history.spans and (history.matrix is None or c not in history.matrix.codes)
+                for c in query_codes(members, reg, spec.benchmark)
+            ):
+                history = load_history(reader, reg, members, spec.benchmark)
+            start, end = self.window(reader, reg, members, spec, history.spans)
+            return simulate(
+                spec, reader, reg, members, start, end, self.allow_partial,
+                self.ignore_membership_dates, history,
+            )  # fmt: skip
 
     def window(
         self,
@@ -363,6 +365,7 @@ def simulate(
 ) -> Run:
     import numpy as np
 
+    from naion.progress import step
     from strategies.kernel import Variants, run
     from strategies.panel import load_panel
 
@@ -372,13 +375,16 @@ def simulate(
     )  # fmt: skip
     notes = list(panel.notes)
     ctx = context_of(panel, reader, reg, notes, ignore_membership)
+    step(f"{spec.type} targets of {len(panel.codes):,} names")
     days, tgt = schedule(spec, ctx)
     T = len(panel.dates)
     row_of = np.full((1, T), -1, dtype=np.int64)
     row_of[0, days] = np.arange(len(days))
     mk = market_of(panel)
     var = Variants(row_of=row_of, tgt=tgt, **execution([spec], [0]))
+    step(f"simulating {len(panel.codes):,} names over {T:,} days")
     books = run(mk, var, record=True)
+    step("metrics and trade records")
     return build_run(spec, reader, reg, panel, mk, books, days, tgt, notes)
 
 

@@ -140,11 +140,18 @@ def query_codes(members: Sequence[str], reg: Registry, benchmark: Mapping[str, f
 def load_history(
     reader: Reader, reg: Registry, members: Sequence[str], benchmark: Mapping[str, float]
 ) -> History:
-    import numpy as np
+    from naion.progress import spinner
 
     codes = query_codes(members, reg, benchmark)
-    if len(codes) > FULL_HISTORY_CODES:
-        return History(spans_of(reader, codes))
+    with spinner(f"reading what the store holds for {len(codes):,} codes"):
+        if len(codes) > FULL_HISTORY_CODES:
+            return History(spans_of(reader, codes))
+        return _full_history(reader, codes)
+
+
+def _full_history(reader: Reader, codes: list[str]) -> History:
+    import numpy as np
+
     mx = reader.matrix(codes, ("none", "qfq", "tr"), ("close",))
     held = np.isfinite(mx.get("none")) | np.isfinite(mx.get("qfq"))
     spans = {}
@@ -198,7 +205,10 @@ def load_panel(
     import numpy as np
 
     from naion.fx import rate_on, rate_series
+    from naion.progress import step
     from strategies import rules
+
+    step(f"loading the price panel of {len(members):,} names, {start} → {end}")
 
     notes: list[str] = []
     codes = with_successors(members, reg)

@@ -82,6 +82,22 @@ def trade_list(
     as_of: dt.date | None = None,
     ignore_membership: bool = False,
 ) -> TradeList:
+    """The orders that bring ``holdings`` (real shares) and ``cash`` to the targets."""
+    from naion.progress import spinner
+
+    with spinner("rebalance"):
+        return _trade_list(spec, reader, reg, holdings, cash, as_of, ignore_membership)
+
+
+def _trade_list(
+    spec: StrategySpec,
+    reader: Reader,
+    reg: Registry,
+    holdings: dict[str, float],
+    cash: float,
+    as_of: dt.date | None,
+    ignore_membership: bool,
+) -> TradeList:
     import math
 
     import numpy as np

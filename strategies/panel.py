@@ -45,6 +45,7 @@ if TYPE_CHECKING:
     from universes.loader import Registry
     from universes.model import Member
 
+Dates = tuple["dt.date | None", "dt.date | None"]  # (since, until) of a universe membership
 TOLERANCE_DAYS = 7  # a series may end this many calendar days before the end it is needed
 LOOKBACK_DAYS = 20  # rows loaded before the start: the close carried into day 0
 
@@ -200,8 +201,10 @@ def load_panel(
     lots: bool = True,
     spans: dict[str, tuple[dt.date, dt.date]] | None = None,
     history: History | None = None,
+    membership: Mapping[str, Dates] | None = None,
 ) -> Panel:
-    """The panel of ``members`` (and their successors) over [start, end] in ``base``."""
+    """The panel of ``members`` (and their successors) over [start, end] in ``base``;
+    ``membership``: code → (since, until) in the run's universe (none given: no dates)."""
     import numpy as np
 
     from naion.fx import rate_on, rate_series
@@ -245,7 +248,7 @@ def load_panel(
     # -- coverage: the same rule for every type; may shrink the window ---------------------
     start, end = _check_coverage(
         codes[:n_members], mems[:n_members], markets[:n_members], spans, open_days, start, end,
-        allow_partial, notes,
+        allow_partial, notes, membership or {},
     )  # fmt: skip
     lo, hi = _d64(start), _d64(end)
     days = np.unique(np.concatenate([d[(d >= lo) & (d <= hi)] for d in open_days.values()]))
@@ -558,6 +561,7 @@ def _check_coverage(
     codes: list[str], mems: list[Member | None], markets: list[str],
     spans: dict[str, tuple[dt.date, dt.date]], open_days: dict[str, np.ndarray],
     start: dt.date, end: dt.date, allow_partial: bool, notes: list[str],
+    membership: Mapping[str, Dates],
 ) -> tuple[dt.date, dt.date]:  # fmt: skip
     tol = dt.timedelta(days=TOLERANCE_DAYS)
     new_start, new_end = start, end
@@ -576,7 +580,8 @@ def _check_coverage(
         if succ is not None and succ.code in spans:  # its history joins up with the successor's
             first = min(first, spans[succ.code][0])
             last = max(last, min(spans[succ.code][1], succ.date - dt.timedelta(days=1)))
-        need_from = max(start, (m.since if m is not None and m.since else start))
+        since, until = membership.get(c, (None, None))
+        need_from = max(start, since or start)
         listed = m.listed if m is not None else None
         if listed is not None and first > max(need_from, listed) + tol:
             line = (
@@ -589,7 +594,7 @@ def _check_coverage(
             late.append(f"{c} {first}")
         need_to = end
         if m is not None:
-            for cut in (m.delisted, m.until):
+            for cut in (m.delisted, until):
                 if cut is not None:
                     need_to = min(need_to, cut)
             if m.successor is not None:

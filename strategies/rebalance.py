@@ -104,7 +104,7 @@ def _trade_list(
     import pandas as pd
 
     from strategies import kernel as K
-    from strategies.engine import asset_members, context_of, execution
+    from strategies.engine import asset_members, context_of, execution, membership_dates
     from strategies.panel import load_panel, spans_of
     from strategies.rules import stamp_table
 
@@ -123,7 +123,8 @@ def _trade_list(
     day = as_of or max(last for c, (_, last) in spans.items() if c in held or c in members)
     start = day - dt.timedelta(days=HISTORY_DAYS)
     panel = load_panel(reader, reg, codes, start, day, spec.base_currency, spec.benchmark,
-                       lots=spec.lots, spans=spans)  # fmt: skip
+                       lots=spec.lots, spans=spans,
+                       membership=membership_dates(spec, reg, ignore_membership))  # fmt: skip
     notes = [n for n in panel.notes if not n.startswith("no unadjusted close held")]
     t = len(panel.dates) - 1
     pos = {c: j for j, c in enumerate(panel.codes)}

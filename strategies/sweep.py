@@ -151,6 +151,7 @@ def _run_sweep(
     from naion.progress import step
     from strategies import kernel as K
     from strategies.engine import asset_members, context_of, execution, market_of, schedule
+    from strategies.engine import membership_dates as dates_of
     from strategies.metrics import metrics_columns, periods_per_year
     from strategies.panel import load_panel
     from strategies.spec import is_execution_key, with_params
@@ -176,7 +177,8 @@ def _run_sweep(
     e_specs = [variant(dict(zip(ekeys, c, strict=True)))
                for c in itertools.product(*(grid[k] for k in ekeys))]  # fmt: skip
     panel = load_panel(reader, reg, members, start, end, spec.base_currency, spec.benchmark,
-                       allow_partial, any(s.lots for s in e_specs), history=history)  # fmt: skip
+                       allow_partial, any(s.lots for s in e_specs), history=history,
+                       membership=dates_of(spec, reg, ignore_membership))  # fmt: skip
     notes = list(panel.notes)
     t0 = time.perf_counter()
     ctx = context_of(panel, reader, reg, notes, ignore_membership)

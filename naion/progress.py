@@ -35,7 +35,7 @@ class _Scope:
                 self.status.update(name)
 
     def show_after(self, delay: float, console: Any) -> None:
-        if self.done.wait(delay):
+        if delay > 0 and self.done.wait(delay):
             return
         with self.lock:
             if not self.done.is_set():
@@ -76,8 +76,11 @@ def spinner(
             from rich.console import Console
 
             console = Console(stderr=True, highlight=False)
-        timer = threading.Thread(target=scope.show_after, args=(delay, console), daemon=True)
-        timer.start()
+        if delay > 0:
+            timer = threading.Thread(target=scope.show_after, args=(delay, console), daemon=True)
+            timer.start()
+        else:  # no delay: shown at once
+            scope.show_after(0, console)
     try:
         yield
     finally:

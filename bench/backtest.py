@@ -1,14 +1,16 @@
 """Backtest speed on the real data, each figure with its reference measured in the same run.
 
-Run: .venv/bin/python bench/backtest.py [PATH-TO-shared/data/real]
+Run: .venv/bin/python bench/backtest.py [PATH-TO-shared/data/real] [--fresh]
+(``--fresh``: only the fresh-process figure.)
 (bt is a bench-only dependency: ``pip install .[bench]``). NAION_HOME may point at a store
 that already holds the real data; otherwise the folder is imported into a temporary one.
 
   fresh     `naion backtest core-satellite --offline` in a new process (table output, run
-            saved) against `python -c "import pandas"`; best of 7 each, interleaved; wall
-            and CPU (user + sys) time; also `naion backtest --list` (the CLI, the presets
-            and a table, no backtest) to show what the scaffold costs. Python keeps its
-            compiled bytecode, as after an install.                        Goal: <= 2x.
+            saved) against `python -c "import pandas"`; 11 runs each, interleaved, the
+            median of each (the machine is shared: min and max are noise); wall and CPU
+            (user + sys) time; also `naion backtest --list` (the CLI, the presets and a
+            table, no backtest) to show what the scaffold costs. Python keeps its compiled
+            bytecode, as after an install.                                 Goal: <= 2x.
   bt        core-satellite from 2021, frictionless and fractional (what bt models), USD:
             naion's engine against bt (RunOnDate on naion's rebalance days, WeighSpecified,
             Rebalance, fractional positions) on the same base-currency closes; every day's
@@ -29,6 +31,7 @@ import datetime as dt
 import os
 import platform
 import resource
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -83,18 +86,23 @@ def fresh_process(home: Path) -> None:
 
     run([naion, "backtest", "core-satellite", "--offline", "--no-save"])  # .pyc, page cache
     ref, ours, scaffold = [], [], []
-    for _ in range(7):
+    for _ in range(11):
         ref.append(run([py, "-c", "import pandas"]))
         ours.append(run([naion, "backtest", "core-satellite", "--offline"]))
         scaffold.append(run([naion, "backtest", "--list"]))
-    rw, rc = min(x[0] for x in ref), min(x[1] for x in ref)
-    ow, oc = min(x[0] for x in ours), min(x[1] for x in ours)
-    lw, lc = min(x[0] for x in scaffold), min(x[1] for x in scaffold)
+
+    def med(xs: list[tuple[float, float]], i: int) -> float:
+        return statistics.median(x[i] for x in xs)
+
+    rw, rc = med(ref, 0), med(ref, 1)
+    ow, oc = med(ours, 0), med(ours, 1)
+    lw, lc = med(scaffold, 0), med(scaffold, 1)
     print(
-        f"fresh backtest_wall={ow:.3f} pandas_wall={rw:.3f} ratio_wall={ow / rw:.2f} "
-        f"backtest_cpu={oc:.3f} pandas_cpu={rc:.3f} ratio_cpu={oc / rc:.2f} "
-        f"(`naion backtest --list`, no backtest: wall {lw:.3f} cpu {lc:.3f}, "
-        f"ratio_cpu {lc / rc:.2f})"
+        f"fresh (medians of 11) backtest_wall={ow:.3f} pandas_wall={rw:.3f} "
+        f"ratio_wall={ow / rw:.2f} backtest_cpu={oc:.3f} pandas_cpu={rc:.3f} "
+        f"ratio_cpu={oc / rc:.2f} (`naion backtest --list`, no backtest: wall {lw:.3f} "
+        f"cpu {lc:.3f}, ratio_wall {lw / rw:.2f}, ratio_cpu {lc / rc:.2f}); "
+        f"load average {os.getloadavg()[0]:.1f}"
     )
 
 
@@ -226,7 +234,8 @@ def main() -> None:
 
     import pandas as pd
 
-    real = Path(sys.argv[1]) if len(sys.argv) > 1 else REPO.parent / "shared" / "data" / "real"
+    args = [a for a in sys.argv[1:] if a != "--fresh"]
+    real = Path(args[0]) if args else REPO.parent / "shared" / "data" / "real"
     if not (real / "securities.csv").exists():
         sys.exit(f"real data not found at {real}")
     home = home_with_real_data(real)
@@ -236,6 +245,8 @@ def main() -> None:
         f"load average {os.getloadavg()[0]:.1f}"
     )
     fresh_process(home)
+    if "--fresh" in sys.argv:
+        return
     against_bt()
     big_runs()
 

@@ -18,16 +18,6 @@ import typer
 from naion import __version__
 from naion.errors import NaionError
 
-app = typer.Typer(
-    name="naion",
-    help="Screen and backtest equities of the sodium-ion (Na-ion) battery supply chain.",
-    no_args_is_help=True,
-    add_completion=False,
-    pretty_exceptions_enable=False,
-    rich_markup_mode=None,
-    context_settings={"help_option_names": ["-h", "--help"]},
-)
-
 
 def _version(value: bool) -> None:
     if value:
@@ -35,7 +25,6 @@ def _version(value: bool) -> None:
         raise typer.Exit()
 
 
-@app.callback()
 def root(
     home: Annotated[
         str | None,
@@ -57,27 +46,97 @@ def root(
         os.environ["NAION_HOME"] = str(check_home(home)) if home.strip() else ""
 
 
-def _mount() -> None:
-    from naion.data_cli import app as data_app
+def _mount_universe(app: typer.Typer) -> None:
     from universes.cli import app as universe_app
 
     app.add_typer(universe_app, name="universe", help="List, show and refresh universes.")
+
+
+def _mount_data(app: typer.Typer) -> None:
+    from naion.data_cli import app as data_app
+
     app.add_typer(data_app, name="data", help="Fill and inspect the local data store.")
-    from screener.cli import register as register_screen
-
-    register_screen(app)
-    from strategies.cli import register as register_strategies
-
-    register_strategies(app)
-    from reports.cli import register as register_reports
-
-    register_reports(app)
-    from screener.thesis.cli import register as register_thesis
-
-    register_thesis(app, page="reports.thesis_page")  # the page renderer lives in reports
 
 
-_mount()
+def _mount_screen(app: typer.Typer) -> None:
+    from screener.cli import register
+
+    register(app)
+
+
+def _mount_strategies(app: typer.Typer) -> None:
+    from strategies.cli import register
+
+    register(app)
+
+
+def _mount_reports(app: typer.Typer) -> None:
+    from reports.cli import register
+
+    register(app)
+
+
+def _mount_thesis(app: typer.Typer) -> None:
+    from screener.thesis.cli import register
+
+    register(app, page="reports.thesis_page")  # the page renderer lives in reports
+
+
+# in the order `naion --help` lists them
+MOUNTS = (
+    _mount_universe, _mount_data, _mount_screen, _mount_strategies, _mount_reports, _mount_thesis
+)  # fmt: skip
+# top-level command → the mount that adds it: a run builds only the command it invokes (click
+# builds every parameter of every command it is given); any other name, and help, mounts all
+MOUNT_OF = {
+    "universe": _mount_universe,
+    "data": _mount_data,
+    "screen": _mount_screen,
+    "backtest": _mount_strategies,
+    "sweep": _mount_strategies,
+    "rebalance": _mount_strategies,
+    "report": _mount_reports,
+    "thesis": _mount_thesis,
+}
+
+
+def build_app(only: str | None = None) -> typer.Typer:
+    """The ``naion`` Typer app with every command, or only top-level command ``only``."""
+    app = typer.Typer(
+        name="naion",
+        help="Screen and backtest equities of the sodium-ion (Na-ion) battery supply chain.",
+        no_args_is_help=True,
+        add_completion=False,
+        pretty_exceptions_enable=False,
+        rich_markup_mode=None,
+        context_settings={"help_option_names": ["-h", "--help"]},
+    )
+    app.callback()(root)
+    mount = MOUNT_OF.get(only or "")
+    for m in (mount,) if mount is not None else MOUNTS:
+        m(app)
+    return app
+
+
+def __getattr__(name: str) -> Any:
+    if name == "app":  # the whole app, built when asked for (tools walking the command tree)
+        return build_app()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def invoked(args: list[str]) -> str | None:
+    """The top-level command ``args`` invoke, or None (help, version, nothing, a bad option)."""
+    i = 0
+    while i < len(args):
+        a = args[i]
+        if a == "--home":
+            i += 2
+            continue
+        if a.startswith("--home="):
+            i += 1
+            continue
+        return None if a.startswith("-") else a
+    return None
 
 
 def _fail(line: str, code: int = 2) -> int:
@@ -125,11 +184,12 @@ def _checked(callback: Any, options: dict[str, str]) -> Any:
     return run
 
 
-def _command() -> Any:
-    """The click command tree, every output option checked up front (one place for all)."""
-    global _COMMAND
-    if _COMMAND is None:
-        command = typer.main.get_command(app)
+def _command(only: str | None = None) -> Any:
+    """The click command tree (every command, or only top-level ``only``), every output
+    option checked up front (one place for all)."""
+    key = only if only in MOUNT_OF else None
+    if key not in _COMMANDS:
+        command = typer.main.get_command(build_app(key))
         stack = [command]
         while stack:
             cmd = stack.pop()
@@ -141,11 +201,11 @@ def _command() -> Any:
             }
             if options and cmd.callback is not None:
                 cmd.callback = _checked(cmd.callback, options)
-        _COMMAND = command
-    return _COMMAND
+        _COMMANDS[key] = command
+    return _COMMANDS[key]
 
 
-_COMMAND: Any = None
+_COMMANDS: dict[str | None, Any] = {}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -153,8 +213,8 @@ def main(argv: list[str] | None = None) -> int:
     from typer import _click as click
     from typer.exceptions import Abort, Exit
 
-    command = _command()
     args = sys.argv[1:] if argv is None else argv
+    command = _command(invoked(args))
     try:
         rv = command.main(args=args, prog_name="naion", standalone_mode=False)
     except NaionError as exc:
@@ -207,7 +267,16 @@ def _internal(exc: Exception) -> int:
 
 
 def entry() -> None:
-    sys.exit(main())
+    """The console script: exit without the interpreter's teardown (freeing every module of
+    pandas, numpy and duckdb costs a fresh process about as much as a small backtest); the
+    command's files are closed and its output flushed first."""
+    code = main()
+    try:
+        sys.stdout.flush()
+        sys.stderr.flush()
+    except (BrokenPipeError, OSError):
+        pass
+    os._exit(code)
 
 
 if __name__ == "__main__":

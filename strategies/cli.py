@@ -468,10 +468,6 @@ def sweep_cmd(
     )  # fmt: skip
     base = bt.resolved_spec()
     err = console(stderr=True)
-    from strategies.kernel import compiled_on_disk
-
-    if not compiled_on_disk():
-        err.print("compiling the simulation kernel (once; numba caches it) …", highlight=False)
     with store_with_data(bt, offline) as (store, reg, notes, history):
         from strategies.engine import asset_members
 
@@ -479,7 +475,7 @@ def sweep_cmd(
         s, e = bt.window(store, reg, members, base, history.spans if history else None)
         res = run_sweep(
             base, store, reg, grid_values, s, e, allow_partial=allow_partial,
-            ignore_membership=ignore_membership_dates, progress=_progress(err), history=history,
+            ignore_membership=ignore_membership_dates, history=history,
         )  # fmt: skip
     ascending = rank_by in ("volatility", "turnover", "fees", "commission", "taxes", "costs",
                             "trades")  # fmt: skip
@@ -519,18 +515,6 @@ def sweep_cmd(
         keys = heat.split(",") if heat else None
         write_sweep_page(res, table, report, metric=rank_by, keys=keys)
         err.print(f"wrote {report}")
-
-
-def _progress(err: Any) -> Any:
-    import time
-
-    t0 = time.perf_counter()
-
-    def show(done: int, total: int) -> None:
-        if time.perf_counter() - t0 > 2.0 and done < total:
-            err.print(f"… {done:,} of {total:,} variants", highlight=False)
-
-    return show
 
 
 def rebalance_cmd(

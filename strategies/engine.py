@@ -132,22 +132,24 @@ class Backtest:
     ) -> Run:
         """Simulate; ``history`` (what :func:`strategies.panel.load_history` read for these
         members) saves reading the store again."""
+        from naion.progress import spinner
         from strategies.panel import load_history, query_codes
         from universes.loader import registry_for_home
 
-        reg = registry or registry_for_home()
-        spec = self.resolved_spec()
-        members = asset_members(spec, reg, reader)
-        if history is None or any(
-            c not in history.spans and (history.matrix is None or c not in history.matrix.codes)
-            for c in query_codes(members, reg, spec.benchmark)
-        ):
-            history = load_history(reader, reg, members, spec.benchmark)
-        start, end = self.window(reader, reg, members, spec, history.spans)
-        return simulate(
-            spec, reader, reg, members, start, end, self.allow_partial,
-            self.ignore_membership_dates, history,
-        )  # fmt: skip
+        with spinner("backtest"):
+            reg = registry or registry_for_home()
+            spec = self.resolved_spec()
+            members = asset_members(spec, reg, reader)
+            if history is None or any(
+                c not in history.spans and (history.matrix is None or c not in history.matrix.codes)
+                for c in query_codes(members, reg, spec.benchmark)
+            ):
+                history = load_history(reader, reg, members, spec.benchmark)
+            start, end = self.window(reader, reg, members, spec, history.spans)
+            return simulate(
+                spec, reader, reg, members, start, end, self.allow_partial,
+                self.ignore_membership_dates, history,
+            )  # fmt: skip
 
     def window(
         self,
@@ -163,7 +165,8 @@ class Backtest:
         if self.start and self.end:
             return self.start, self.end
         spec = spec or self.resolved_spec()
-        lo, hi = default_window(reader, reg, spec, members, spans)
+        dates = membership_dates(spec, reg, self.ignore_membership_dates)
+        lo, hi = default_window(reader, reg, spec, members, spans, dates)
         start, end = self.start or lo, self.end or hi
         if start >= end:
             raise InputError(
@@ -179,6 +182,7 @@ def default_window(
     spec: StrategySpec,
     members: list[str],
     spans: dict[str, tuple[dt.date, dt.date]] | None = None,
+    membership: Mapping[str, tuple[dt.date | None, dt.date | None]] | None = None,
 ) -> tuple[dt.date, dt.date]:
     """Start: named members (sleeves) — the first day all are priced; a universe — the first day
     a current member is priced. End: the last day every member still needed (not delisted,
@@ -197,15 +201,16 @@ def default_window(
         )
     held = [c for c in members if c in spans]
     mems = {c: reg.members.get(c) for c in held}
-    dates = dict(zip(held, membership_dates(universe, reg, held), strict=True))
+    dates = membership if membership is not None else membership_dates(spec, reg)
+    since = {c: dates.get(c, (None, None))[0] for c in held}
     if universe is None:
         start = max(spans[c][0] for c in held)
     else:
-        start = min(max(spans[c][0], dates[c][0] or spans[c][0]) for c in held)
+        start = min(max(spans[c][0], since[c] or spans[c][0]) for c in held)
     ends = [
         spans[c][1]
         for c, m in mems.items()
-        if (m is None or m.delisted is None) and dates[c][1] is None
+        if (m is None or m.delisted is None) and dates.get(c, (None, None))[1] is None
     ]
     end = (max if universe == "all-a" else min)(ends or [spans[c][1] for c in held])
     currencies = {member_info(c, reg)[2] for c in held}
@@ -215,6 +220,18 @@ def default_window(
         for first, last in zip(fx["first_date"], fx["last_date"], strict=True):
             start, end = max(start, _date(first)), min(end, _date(last))
     return start, end
+
+
+def membership_dates(
+    spec: StrategySpec, reg: Registry, ignore: bool = False
+) -> dict[str, tuple[dt.date | None, dt.date | None]]:
+    """code → (since, until) of its membership in the strategy's universe: the dates of THAT
+    universe (a code may sit in several with different dates); none for named members, for
+    ``all-a`` and with ``--ignore-membership-dates``."""
+    name = spec.universe_name()
+    if ignore or name is None or name == "all-a":
+        return {}
+    return {m.code: (m.since, m.until) for m in reg.universe(name).members}
 
 
 def _date(x: Any) -> dt.date:
@@ -361,22 +378,26 @@ def simulate(
 ) -> Run:
     import numpy as np
 
+    from naion.progress import step
     from strategies.kernel import Variants, run
     from strategies.panel import load_panel
 
     panel = load_panel(
         reader, reg, members, start, end, spec.base_currency, spec.benchmark, allow_partial,
-        spec.lots, history=history, universe=spec.universe_name(),
+        spec.lots, history=history, membership=membership_dates(spec, reg, ignore_membership),
     )  # fmt: skip
     notes = list(panel.notes)
     ctx = context_of(panel, reader, reg, notes, ignore_membership)
+    step(f"{spec.type} targets of {len(panel.codes):,} names")
     days, tgt = schedule(spec, ctx)
     T = len(panel.dates)
     row_of = np.full((1, T), -1, dtype=np.int64)
     row_of[0, days] = np.arange(len(days))
     mk = market_of(panel)
     var = Variants(row_of=row_of, tgt=tgt, **execution([spec], [0]))
+    step(f"simulating {len(panel.codes):,} names over {T:,} days")
     books = run(mk, var, record=True)
+    step("metrics and trade records")
     return build_run(spec, reader, reg, panel, mk, books, days, tgt, notes, ctx.stats)
 
 

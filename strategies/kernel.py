@@ -590,11 +590,17 @@ def _compiled() -> Any:
 
 
 def compiled_on_disk() -> bool:
-    """Whether numba's cache of this kernel exists (else the first compiled call compiles it,
-    once, for about a minute)."""
+    """Whether numba's cache of this kernel exists and is newer than this file (else the first
+    compiled call compiles it, once, for about a minute)."""
     from pathlib import Path
 
-    return any(Path(__file__).parent.glob("__pycache__/kernel._simulate_parallel-*.nbi"))
+    here = Path(__file__)
+    source = here.stat().st_mtime
+    return all(
+        max((p.stat().st_mtime for p in here.parent.glob(f"__pycache__/kernel.{fn}-*.nbi")),
+            default=0.0) >= source
+        for fn in ("_simulate_serial", "_simulate_parallel")
+    )  # fmt: skip
 
 
 def use_jit(work: int) -> bool:
@@ -628,6 +634,13 @@ def run(
     r_cash = np.zeros(T if record else 1)
     hold0 = np.zeros(N) if init_hold is None else np.asarray(init_hold, dtype=np.float64)
     jit = use_jit(V * T * N) if jit is None else jit
+    if jit and _JIT_MODULE is None:
+        from naion.progress import step
+
+        step(
+            "loading the compiled kernel" if compiled_on_disk()
+            else "compiling the simulation kernel (once, about a minute; numba caches it)"
+        )  # fmt: skip
     mod = _compiled() if jit else sys.modules[__name__]
     fn = mod._simulate_parallel if (jit and V > 1 and not record) else mod._simulate_serial
     c = np.ascontiguousarray

@@ -45,6 +45,7 @@ if TYPE_CHECKING:
     from universes.loader import Registry
     from universes.model import Member
 
+Dates = tuple["dt.date | None", "dt.date | None"]  # (since, until) of a universe membership
 TOLERANCE_DAYS = 7  # a series may end this many calendar days before the end it is needed
 LOOKBACK_DAYS = 20  # rows loaded before the start: the close carried into day 0
 
@@ -140,11 +141,18 @@ def query_codes(members: Sequence[str], reg: Registry, benchmark: Mapping[str, f
 def load_history(
     reader: Reader, reg: Registry, members: Sequence[str], benchmark: Mapping[str, float]
 ) -> History:
-    import numpy as np
+    from naion.progress import spinner
 
     codes = query_codes(members, reg, benchmark)
-    if len(codes) > FULL_HISTORY_CODES:
-        return History(spans_of(reader, codes))
+    with spinner(f"reading what the store holds for {len(codes):,} codes"):
+        if len(codes) > FULL_HISTORY_CODES:
+            return History(spans_of(reader, codes))
+        return _full_history(reader, codes)
+
+
+def _full_history(reader: Reader, codes: list[str]) -> History:
+    import numpy as np
+
     mx = reader.matrix(codes, ("none", "qfq", "tr"), ("close",))
     held = np.isfinite(mx.get("none")) | np.isfinite(mx.get("qfq"))
     spans = {}
@@ -193,16 +201,17 @@ def load_panel(
     lots: bool = True,
     spans: dict[str, tuple[dt.date, dt.date]] | None = None,
     history: History | None = None,
-    universe: str | None = None,
+    membership: Mapping[str, Dates] | None = None,
 ) -> Panel:
-    """The panel of ``members`` (and their successors) over [start, end] in ``base``.
-
-    ``universe``: the strategy's universe, whose entries' ``since``/``until`` the coverage
-    check follows."""
+    """The panel of ``members`` (and their successors) over [start, end] in ``base``;
+    ``membership``: code → (since, until) in the run's universe (none given: no dates)."""
     import numpy as np
 
     from naion.fx import rate_on, rate_series
+    from naion.progress import step
     from strategies import rules
+
+    step(f"loading the price panel of {len(members):,} names, {start} → {end}")
 
     notes: list[str] = []
     codes = with_successors(members, reg)
@@ -240,9 +249,8 @@ def load_panel(
         end = _fx_end(reader, reg, currencies, bench_codes, base, end, notes)
     # -- coverage: the same rule for every type; may shrink the window ---------------------
     start, end = _check_coverage(
-        codes[:n_members], mems[:n_members], membership_dates(universe, reg, codes[:n_members]),
-        markets[:n_members], spans, open_days, start, end,
-        allow_partial, notes,
+        codes[:n_members], mems[:n_members], markets[:n_members], spans, open_days, start, end,
+        allow_partial, notes, membership or {},
     )  # fmt: skip
     lo, hi = _d64(start), _d64(end)
     days = np.unique(np.concatenate([d[(d >= lo) & (d <= hi)] for d in open_days.values()]))
@@ -551,29 +559,17 @@ def _st(reader: Reader, codes: list[str], g: np.ndarray) -> np.ndarray:
     return st
 
 
-def membership_dates(
-    universe: str | None, reg: Registry, codes: Sequence[str]
-) -> list[tuple[dt.date | None, dt.date | None]]:
-    """(since, until) of each code in the strategy's universe ``universe`` (None: open).
-
-    Membership dates belong to one universe's entry, not to the security: the same code may
-    join the Na-ion theme in 2026 and a user's universe from its listing."""
-    u = reg.universes.get(universe) if universe else None
-    entries = {m.code: (m.since, m.until) for m in u.members} if u is not None else {}
-    return [entries.get(c, (None, None)) for c in codes]
-
-
 def _check_coverage(
-    codes: list[str], mems: list[Member | None],
-    membership: list[tuple[dt.date | None, dt.date | None]], markets: list[str],
+    codes: list[str], mems: list[Member | None], markets: list[str],
     spans: dict[str, tuple[dt.date, dt.date]], open_days: dict[str, np.ndarray],
     start: dt.date, end: dt.date, allow_partial: bool, notes: list[str],
+    membership: Mapping[str, Dates],
 ) -> tuple[dt.date, dt.date]:  # fmt: skip
     tol = dt.timedelta(days=TOLERANCE_DAYS)
     new_start, new_end = start, end
     problems: list[tuple[str, str]] = []
     absent, late = [], []
-    for c, m, (since, until), market in zip(codes, mems, membership, markets, strict=True):
+    for c, m, market in zip(codes, mems, markets, strict=True):
         if c not in spans:
             if m is not None and m.listed is not None and m.listed <= end:
                 problems.append((c, f"{c}: the store holds no prices for it (it listed on "
@@ -586,6 +582,7 @@ def _check_coverage(
         if succ is not None and succ.code in spans:  # its history joins up with the successor's
             first = min(first, spans[succ.code][0])
             last = max(last, min(spans[succ.code][1], succ.date - dt.timedelta(days=1)))
+        since, until = membership.get(c, (None, None))
         need_from = max(start, since or start)
         listed = m.listed if m is not None else None
         if listed is not None and first > max(need_from, listed) + tol:

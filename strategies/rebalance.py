@@ -82,13 +82,29 @@ def trade_list(
     as_of: dt.date | None = None,
     ignore_membership: bool = False,
 ) -> TradeList:
+    """The orders that bring ``holdings`` (real shares) and ``cash`` to the targets."""
+    from naion.progress import spinner
+
+    with spinner("rebalance"):
+        return _trade_list(spec, reader, reg, holdings, cash, as_of, ignore_membership)
+
+
+def _trade_list(
+    spec: StrategySpec,
+    reader: Reader,
+    reg: Registry,
+    holdings: dict[str, float],
+    cash: float,
+    as_of: dt.date | None,
+    ignore_membership: bool,
+) -> TradeList:
     import math
 
     import numpy as np
     import pandas as pd
 
     from strategies import kernel as K
-    from strategies.engine import asset_members, context_of, execution
+    from strategies.engine import asset_members, context_of, execution, membership_dates
     from strategies.panel import load_panel, spans_of
     from strategies.rules import stamp_table
 
@@ -107,7 +123,8 @@ def trade_list(
     day = as_of or max(last for c, (_, last) in spans.items() if c in held or c in members)
     start = day - dt.timedelta(days=HISTORY_DAYS)
     panel = load_panel(reader, reg, codes, start, day, spec.base_currency, spec.benchmark,
-                       lots=spec.lots, spans=spans, universe=spec.universe_name())  # fmt: skip
+                       lots=spec.lots, spans=spans,
+                       membership=membership_dates(spec, reg, ignore_membership))  # fmt: skip
     notes = [n for n in panel.notes if not n.startswith("no unadjusted close held")]
     t = len(panel.dates) - 1
     pos = {c: j for j, c in enumerate(panel.codes)}
@@ -135,15 +152,23 @@ def trade_list(
         c = panel.codes[j]
         if last_row[j] < 0:
             raw = reader.spans([c], ("none",))
-            held_to = raw["last_date"].iloc[0] if len(raw) else None
-            when = (
-                f"is from {str(held_to)[:10]}, more than {HISTORY_DAYS} days before {day}"
-                if held_to is not None
-                else "does not exist"
-            )
+            held = None
+            if len(raw):
+                held = (str(raw["first_date"].iloc[0])[:10], str(raw["last_date"].iloc[0])[:10])
+            if held is None:
+                what = "the newest unadjusted close held does not exist"
+            elif held[1] < day.isoformat():
+                what = (
+                    f"the newest unadjusted close held is from {held[1]}, more than "
+                    f"{HISTORY_DAYS} days before {day}"
+                )
+            else:  # held around the date, not in the days before it (a gap in the series)
+                what = (
+                    f"no unadjusted close held in the {HISTORY_DAYS} days up to {day} (the "
+                    f"store holds {held[0]} → {held[1]} with gaps)"
+                )
             raise NotInStoreError(
-                f"{c}: the newest unadjusted close held {when}",
-                hint=f"run 'naion data sync {c}'",
+                f"{c}: {what}", hint=f"run 'naion data sync {c}' or pick another --as-of"
             )
         if age[j] > STALE_DAYS:
             raise NotInStoreError(

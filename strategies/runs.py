@@ -204,7 +204,7 @@ def save_run(run: Run) -> SavedRun:
         "conventions": list(run.conventions),
     }
     try:
-        _write_files(run, info, tmp, to_json)
+        text = _write_files(run, info, tmp, to_json)
         os.chmod(tmp, 0o755)  # mkdtemp makes it private; a run folder is an ordinary one
         os.rename(tmp, folder)  # a run folder appears complete or not at all
     except OSError as exc:
@@ -216,19 +216,42 @@ def save_run(run: Run) -> SavedRun:
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
-    return load_run(run.run_id)
+    return _JustSaved(run.run_id, folder, json.loads(text))
 
 
-def _write_files(run: Run, info: dict[str, Any], tmp: Path, to_json: Any) -> None:
+class _JustSaved(SavedRun):
+    """A run :func:`save_run` has just written: run.json as written; the CSV files are read
+    back (and checked, as :func:`load_run` does) only when one of them is first used, so a
+    backtest that does not render its report never parses what it wrote."""
+
+    def __init__(self, run_id: str, path: Path, info: dict[str, Any]) -> None:
+        self.run_id, self.path, self.info = run_id, path, info
+        self.metrics = info.get("metrics") or {}
+        self.signal = _read_signal(path)  # a class default would hide it from __getattr__
+
+    def __getattr__(self, name: str) -> Any:
+        if name not in _FRAMES:
+            raise AttributeError(name)
+        loaded = load_run(self.run_id)
+        for key in _FRAMES:
+            setattr(self, key, getattr(loaded, key))
+        return getattr(self, name)
+
+
+_FRAMES = ("equity", "benchmark", "weights", "targets", "trades", "assets")
+
+
+def _write_files(run: Run, info: dict[str, Any], tmp: Path, to_json: Any) -> str:
+    """Write the run's files into ``tmp``; returns run.json's text."""
     import pandas as pd
 
+    text = to_json(info)
     with open(tmp / "run.json", "w", encoding="utf-8") as fh:
-        fh.write(to_json(info))
+        fh.write(text)
     eq = pd.DataFrame({"equity": run.equity})
     if run.benchmark is not None:
         eq["benchmark"] = run.benchmark
-    eq.index.name = "date"
-    eq.to_csv(tmp / "equity.csv", date_format="%Y-%m-%d")
+    _frame_csv(eq, tmp / "equity.csv")
     _frame_csv(run.weights, tmp / "weights.csv")
     _frame_csv(run.targets, tmp / "targets.csv")
     run.trades.to_csv(tmp / "trades.csv", index=False, date_format="%Y-%m-%d")
@@ -237,12 +260,34 @@ def _write_files(run: Run, info: dict[str, Any], tmp: Path, to_json: Any) -> Non
     signal = recorded().get("signal") if callable(recorded) else None
     if signal is not None:
         _frame_csv(signal, tmp / "signal.csv")
+    return text
 
 
 def _frame_csv(frame: pd.DataFrame, path: Path) -> None:
-    out = frame.copy()
-    out.index.name = "date"
-    out.to_csv(path, date_format="%Y-%m-%d")
+    """A date-indexed frame of floats as ``date,<columns>``, the text pandas' ``to_csv``
+    writes (shortest round-trip floats, NaN empty), without its per-cell formatting."""
+    import numpy as np
+
+    if not all(t.kind == "f" for t in frame.dtypes) or frame.columns.has_duplicates:
+        out = frame.copy()
+        out.index.name = "date"
+        out.to_csv(path, date_format="%Y-%m-%d")
+        return
+    days = np.datetime_as_string(frame.index.values.astype("datetime64[D]"), unit="D")
+    header = ",".join(["date", *(_csv_cell(str(c)) for c in frame.columns)])
+    rows = [
+        ",".join([d, *("" if x != x else repr(x) for x in row)])
+        for d, row in zip(days.tolist(), frame.to_numpy(dtype=np.float64).tolist(), strict=True)
+    ]
+    with open(path, "w", encoding="utf-8", newline="") as fh:
+        fh.write("\n".join([header, *rows]) + "\n")
+
+
+def _csv_cell(text: str) -> str:
+    """One CSV field as the csv module writes it (quoted only when it must be)."""
+    if any(ch in text for ch in ',"\r\n'):
+        return '"' + text.replace('"', '""') + '"'
+    return text
 
 
 # -- reading back, every file checked ----------------------------------------------------------

@@ -124,11 +124,34 @@ def run_sweep(
     progress: Callable[[int, int], None] | None = None,
     history: Any = None,
 ) -> SweepResult:
+    """Every variant of ``grid`` over [start, end]; ``progress(done, total)`` after each chunk
+    of variants (a spinner on a terminal names each step too)."""
+    from naion.progress import spinner
+
+    with spinner("sweep"):
+        return _run_sweep(spec, reader, reg, grid, start, end, allow_partial,
+                          ignore_membership, progress, history)  # fmt: skip
+
+
+def _run_sweep(
+    spec: StrategySpec,
+    reader: Reader,
+    reg: Registry,
+    grid: dict[str, list[Any]],
+    start: dt.date,
+    end: dt.date,
+    allow_partial: bool = False,
+    ignore_membership: bool = False,
+    progress: Callable[[int, int], None] | None = None,
+    history: Any = None,
+) -> SweepResult:
     import numpy as np
     import pandas as pd
 
+    from naion.progress import step
     from strategies import kernel as K
     from strategies.engine import asset_members, context_of, execution, market_of, schedule
+    from strategies.engine import membership_dates as dates_of
     from strategies.metrics import metrics_columns, periods_per_year
     from strategies.panel import load_panel
     from strategies.spec import is_execution_key, with_params
@@ -155,7 +178,7 @@ def run_sweep(
                for c in itertools.product(*(grid[k] for k in ekeys))]  # fmt: skip
     panel = load_panel(reader, reg, members, start, end, spec.base_currency, spec.benchmark,
                        allow_partial, any(s.lots for s in e_specs), history=history,
-                       universe=spec.universe_name())  # fmt: skip
+                       membership=dates_of(spec, reg, ignore_membership))  # fmt: skip
     notes = list(panel.notes)
     t0 = time.perf_counter()
     ctx = context_of(panel, reader, reg, notes, ignore_membership)
@@ -164,6 +187,8 @@ def run_sweep(
     rows = []
     offset = 0
     for g, s in enumerate(t_specs):
+        step(f"{s.type} targets of {len(panel.codes):,} names: schedule {g + 1:,} of "
+             f"{len(t_specs):,}")  # fmt: skip
         days, tgt = schedule(s, ctx)
         row_of[g, days] = offset + np.arange(len(days))
         rows.append(tgt)
@@ -188,6 +213,7 @@ def run_sweep(
     parts = []
     for lo in range(0, V, CHUNK):
         sl = slice(lo, min(V, lo + CHUNK))
+        step(f"simulating variants {lo + 1:,}–{sl.stop:,} of {V:,} ({len(panel.codes):,} names)")
         e = e_of[sl]
         var = K.Variants(
             row_of=row_of, tgt=tgt_all, group=t_of[sl].astype(np.int64), band=ex["band"][e],

@@ -9,6 +9,7 @@ of the same trades. :func:`verify` (``naion backtest --verify``) checks they equ
 
 from __future__ import annotations
 
+import sys
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -25,6 +26,11 @@ def _vectorbt() -> Any:
     import logging
     import warnings
 
+    from naion.progress import step
+
+    if "vectorbt" not in sys.modules:
+        step("importing vectorbt (a few seconds)")
+
     logging.getLogger("matplotlib.font_manager").setLevel(logging.ERROR)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
@@ -37,10 +43,13 @@ def replay(run: Run) -> Any:
     import numpy as np
     import pandas as pd
 
+    from naion.progress import step
+
     r = run.replay
     if r is None:
         raise ValueError("this run holds no orders to replay (runs read back from disk do not)")
     vbt = _vectorbt()
+    step(f"replaying {int(np.count_nonzero(r['size'])):,} orders in vectorbt")
     close = np.where(r["close"] > 0, r["close"], 1.0)  # no position is held where no price
     size = np.where(r["size"] != 0, r["size"], np.nan)
     # one order per cell; sells first (they release the cash the buys spend)
@@ -72,7 +81,15 @@ def verify(run: Run) -> Any:
     """Replay ``run`` in vectorbt; raise :class:`VerifyError` if its value differs anywhere."""
     import numpy as np
 
-    pf = replay(run)
+    from naion.progress import spinner, step
+
+    with spinner("verify"):
+        pf = replay(run)
+        step("comparing vectorbt's books with the kernel's")
+        return _compare(run, pf, np)
+
+
+def _compare(run: Run, pf: Any, np: Any) -> Any:
     assert run.replay is not None
     value = np.asarray(pf.value()).reshape(-1)
     mine = run.replay["equity"]

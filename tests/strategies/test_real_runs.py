@@ -143,8 +143,7 @@ def test_listing_inside_the_window_joins_later(
     assert w.loc["2019-10-08", "688005.SH"] == pytest.approx(0.10, abs=0.01)
 
 
-PRESETS = ["core-satellite", "thematic-overweight", "segment-equal", "valuation-tilt",
-           "screen-driven"]  # fmt: skip
+PRESETS = sorted(p.stem for p in (Path(__file__).parents[2] / "strategies/presets").glob("*.yaml"))
 
 
 @pytest.mark.parametrize("name", PRESETS)

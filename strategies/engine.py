@@ -188,7 +188,7 @@ def default_window(
     a current member is priced. End: the last day every member still needed (not delisted,
     not past ``until``) and every FX pair is held; for ``all-a`` the market's last day."""
     from naion.errors import NotInStoreError
-    from strategies.panel import member_info, membership_dates, spans_of
+    from strategies.panel import member_info, spans_of
     from strategies.rules import fx_pairs
 
     spans = spans if spans is not None else spans_of(reader, members)

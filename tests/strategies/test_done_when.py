@@ -103,6 +103,7 @@ GRIDS = {
     "segment-equal": ("segment-equal", ["rebalance=M,Q", "band=0,0.05"]),
     "valuation-tilt": ("valuation-tilt", ["tilt.cap=0.2,0.3", "fees_bps=5,20"]),
     "screen-driven": ("screen-driven", ["screen.min_count=2,3", "rebalance=M,Q"]),
+    "thesis-tilt": ("thesis-tilt", ["full_at=0.05,0.2", "max_weight=0.4,0.8"]),
 }
 KEYS = ("total_return", "cagr", "sharpe", "max_drawdown", "fees", "taxes", "trades")
 

@@ -243,7 +243,11 @@ class Valuation(Dataset):
             "SELECT code, date, pe_ttm, pb, ps_ttm, total_mv, total_share, pe_static, peg,"
             " source FROM t_val ORDER BY current, fi, date"
         )
-        imp.batch.add("valuation", frame, label="valuation", unique=one_file_per_key(files))
+        # an empty cell states nothing: a per-code file wins a day's row value by value, so a
+        # row holding only total_mv keeps the pe_ttm/pb a whole-market panel gives that day
+        imp.batch.add(
+            "valuation", frame, label="valuation", partial=True, unique=one_file_per_key(files)
+        )
         imp.add_rows("valuation", len(frame))
         imp.batch.cover_frame(
             imp.scanner.df(
@@ -377,8 +381,9 @@ class ValuationMarket(Dataset):
             f"SELECT {canon}(code) AS code, date, pe_ttm, pb, ps_ttm, total_mv, total_share,"
             " pe_static, peg, source FROM t_vm ORDER BY fi"
         )
-        # a per-code valuation file wins over a panel on the same day; a panel row replaces
-        # an earlier panel's row
+        # a per-code valuation file wins over a panel on the same day, value by value (the
+        # panel still fills what the per-code row leaves empty); a panel row replaces an
+        # earlier panel's row
         own = ("import:valuation_market/",)
         imp.batch.add(
             "valuation",
@@ -386,6 +391,7 @@ class ValuationMarket(Dataset):
             keep_existing=True,
             label=self.label,
             overwrites=own,
+            fills=True,
             unique=one_file_per_key(files),
         )
         imp.add_rows(self.label, len(frame))

@@ -74,7 +74,7 @@ if TYPE_CHECKING:
     import pandas as pd
 
 # bump when the reading rules change, so files imported under the old rules are read again
-RULES_VERSION = "3"
+RULES_VERSION = "4"
 ROOT_FILES = ("securities.csv", "commodities.csv")
 FOLDERS = tuple(DATASETS)
 

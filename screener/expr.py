@@ -30,6 +30,7 @@ characters (room for ``code in (...)`` with every A-share) and nests at most 64 
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -282,7 +283,10 @@ class _Parser:
             self.depth -= 1
             return node
         if self.take("num"):
-            return Num(float(t.text))
+            value = float(t.text)
+            if not math.isfinite(value):
+                raise _error(self.text, t.pos, f"number {t.text} is out of range")
+            return Num(value)
         if self.take("str"):
             return Text(t.text[1:-1])
         if self.take("name"):
@@ -401,7 +405,7 @@ def _value(node: Any, frame: pd.DataFrame) -> np.ndarray:
         return -_number(node.arg, frame)
     if isinstance(node, Arith):
         a, b = _number(node.left, frame), _number(node.right, frame)
-        with np.errstate(divide="ignore", invalid="ignore"):
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
             out = {"+": a + b, "-": a - b, "*": a * b, "/": a / b}[node.op]
         out[~np.isfinite(out)] = np.nan
         return out
@@ -428,8 +432,16 @@ def _known(v: np.ndarray) -> np.ndarray:
 def _compare(op: str, a: np.ndarray, b: np.ndarray) -> np.ndarray:
     import numpy as np
 
-    if (a.dtype == object) != (b.dtype == object) and op not in ("==", "!="):
-        raise InputError("cannot order text against a number; compare text with = or in (...)")
+    if (a.dtype == object) != (b.dtype == object):
+        if op not in ("==", "!="):
+            raise InputError("cannot order text against a number; compare text with = or in (...)")
+        text = a if a.dtype == object else b
+        if any(isinstance(x, str) for x in text):
+            # code = 300750 would compare '300750.SZ' with '300750.0': never equal, silently
+            raise InputError(
+                "cannot compare a text field with a number",
+                hint="quote the text, e.g. code = '300750.SZ' or industry in ('银行')",
+            )
     known = _known(a) & _known(b)
     out = np.zeros(len(a), dtype=bool)
     if known.any():

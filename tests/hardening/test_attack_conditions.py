@@ -1,0 +1,57 @@
+"""Attack findings on the condition language: silent nonsense must be refused."""
+
+from __future__ import annotations
+
+import warnings
+
+import pandas as pd
+import pytest
+
+from naion.errors import InputError
+from screener import expr
+
+FIELDS = {"code", "industry", "pe_ttm"}
+FRAME = pd.DataFrame(
+    {
+        "code": ["300750.SZ", "002594.SZ", "600348.SH"],
+        "industry": ["电池", "汽车", None],
+        "pe_ttm": [20.0, float("nan"), 7.5],
+    }
+)
+
+
+def _passing(text: str) -> list[str]:
+    return FRAME["code"][expr.parse(text, FIELDS).mask(FRAME)].tolist()
+
+
+@pytest.mark.parametrize("text", ["pe_ttm < 1e400", "pe_ttm > -1e999", "pe_ttm in (1, 1e309)"])
+def test_a_number_out_of_range_is_refused(text: str) -> None:
+    """F4a: 1e400 parsed to inf, so `pe_ttm < 1e400` passed every name with a PE."""
+    with pytest.raises(InputError, match="out of range"):
+        expr.parse(text, FIELDS)
+
+
+@pytest.mark.parametrize(
+    "text", ["code = 300750", "code != 300750", "code in (300750, 2594)", "industry = 5"]
+)
+def test_text_against_a_number_is_refused(text: str) -> None:
+    """F4b: `code = 300750` compared '300750.SZ' with '300750.0': never equal (and `!=`
+    always true), silently. Text is compared with quoted text only."""
+    with pytest.raises(InputError, match="text field with a number"):
+        _passing(text)
+
+
+def test_quoted_text_and_numbers_still_work() -> None:
+    assert _passing("code = '300750.SZ'") == ["300750.SZ"]
+    assert _passing("code in ('300750.SZ', '600348.SH') and pe_ttm < 10") == ["600348.SH"]
+    assert _passing("industry = '汽车'") == ["002594.SZ"]
+    assert _passing("pe_ttm = 7.5") == ["600348.SH"]
+
+
+def test_arithmetic_overflow_is_unavailable_without_a_warning() -> None:
+    """F4c: `pe_ttm * 1e308 * 1e308 > 1` printed numpy's RuntimeWarning (with a source
+    path) on stderr; an overflow is an unavailable value, quietly."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert _passing("pe_ttm * 1e308 * 1e308 > 1") == []
+        assert _passing("pe_ttm * 1e308 * 1e308 is null") == FRAME["code"].tolist()

@@ -279,8 +279,18 @@ class Eps(Dataset):
             "fiscal_year > year(snapshot_date) + 10",
             "column fiscal_year is more than 10 years after the snapshot date",
         )
+        # an actual EPS exists only once its fiscal year has ended: one for the snapshot's own
+        # year or later would move fy0 (and every pe_fy*) ahead of what was known that day
+        unended = Rule(
+            "lower(kind) = 'actual' AND fiscal_year >= year(snapshot_date)",
+            "kind actual for a fiscal year that has not ended by the snapshot date; use estimate",
+        )
         imp.scanner.check(
-            "t_eps", csvs, [ahead], [f"{canon}(code)", "fiscal_year"], "code and fiscal year"
+            "t_eps",
+            csvs,
+            [ahead, unended],
+            [f"{canon}(code)", "fiscal_year"],
+            "code and fiscal year",
         )
         for f, n in zip(files, imp.rows_per_file("t_eps", len(files)), strict=True):
             imp.record(f, n)

@@ -90,3 +90,36 @@ def test_per_code_value_still_wins_the_day(
         0.8798,
         14935050000.0,
     )
+
+
+@pytest.mark.parametrize("year", [2024, 2025])
+def test_an_actual_eps_for_an_unended_year_is_refused(
+    naion_home: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], year: int
+) -> None:
+    """F5: a snapshot of 2024-01-02 reporting FY2025 as *actual* was stored, and the screener
+    counts fy0 from the actuals a snapshot reports: fy0 jumped to 2025 and every pe_fy* used a
+    year nobody could know. An actual exists once its fiscal year has ended."""
+    from naion.store import Store
+
+    data = tmp_path / "data"
+    write(data / "securities.csv", SECURITIES)
+    write(
+        data / "eps" / "2024-01-02.csv", f"code,fiscal_year,kind,eps\n600348.SH,{year},actual,1\n"
+    )
+    with Store(naion_home / "store.duckdb") as store:
+        before = store.fingerprint()
+    code, _out, err = run_cli(["data", "import", str(data)], capsys)
+    lines = err.strip().splitlines()
+    assert code == 2 and len(lines) == 1, err
+    assert "eps/2024-01-02.csv:2:" in lines[0] and "has not ended" in lines[0]
+    with Store(naion_home / "store.duckdb", read_only=True) as store:
+        assert store.fingerprint() == before
+
+
+def test_an_actual_for_the_year_before_is_kept(
+    naion_home: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    data = tmp_path / "data"
+    write(data / "securities.csv", SECURITIES)
+    write(data / "eps" / "2024-01-02.csv", "code,fiscal_year,kind,eps\n600348.SH,2023,actual,1\n")
+    assert run_cli(["data", "import", str(data)], capsys)[0] == 0

@@ -425,7 +425,9 @@ def _known(v: np.ndarray) -> np.ndarray:
     import pandas as pd
 
     if v.dtype == object:
-        return np.array([x is not None and not (isinstance(x, float) and np.isnan(x)) for x in v])
+        return np.array(
+            [x is not None and not (isinstance(x, float) and np.isnan(x)) for x in v], dtype=bool
+        )
     return ~pd.isna(v)
 
 

@@ -55,3 +55,12 @@ def test_arithmetic_overflow_is_unavailable_without_a_warning() -> None:
         warnings.simplefilter("error")
         assert _passing("pe_ttm * 1e308 * 1e308 > 1") == []
         assert _passing("pe_ttm * 1e308 * 1e308 is null") == FRAME["code"].tolist()
+
+
+@pytest.mark.parametrize("text", ["code = '300750.SZ'", "code = 300750", "industry in ('银行')"])
+def test_an_empty_frame_is_an_empty_mask(text: str) -> None:
+    """F8: a screen-driven strategy screens dates with no current member (an empty frame);
+    a text comparison then raised TypeError (`_known` of an empty object array was float):
+    `naion backtest` exit 1, internal error."""
+    empty = FRAME.iloc[0:0].astype({"code": object, "industry": object})
+    assert expr.parse(text, FIELDS).mask(empty).tolist() == []

@@ -123,3 +123,31 @@ def test_an_actual_for_the_year_before_is_kept(
     write(data / "securities.csv", SECURITIES)
     write(data / "eps" / "2024-01-02.csv", "code,fiscal_year,kind,eps\n600348.SH,2023,actual,1\n")
     assert run_cli(["data", "import", str(data)], capsys)[0] == 0
+
+
+def test_a_misspelled_column_is_named(
+    naion_home: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """F6: `date,opn,high,low,close,volume` imported with `open` empty and no word."""
+    data = tmp_path / "data"
+    write(data / "securities.csv", SECURITIES)
+    write(
+        data / "prices" / "600348.SH.csv", "date,opn,high,low,close,volume\n2024-01-02,1,1,1,1,1\n"
+    )
+    code, _out, err = run_cli(["data", "import", str(data)], capsys)
+    assert code == 0, err
+    notes = [line for line in err.splitlines() if "opn" in line]
+    assert len(notes) == 1 and "600348.SH.csv" in notes[0] and "not in the layout" in notes[0]
+    assert "securities.csv" not in err  # its extra columns are part of its layout
+
+
+def test_extra_securities_columns_are_quiet(
+    naion_home: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    data = tmp_path / "data"
+    write(
+        data / "securities.csv",
+        "code,name,market,exchange,currency,rows,source_id\n600348.SH,华阳股份,A,SSE,CNY,,x\n",
+    )
+    code, _out, err = run_cli(["data", "import", str(data)], capsys)
+    assert code == 0 and "not in the layout" not in err, err

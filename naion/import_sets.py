@@ -104,9 +104,18 @@ class Dataset:
 class _Bars(Dataset):
     schema: ClassVar[frames.FrameSchema] = frames.PRICE_FILE
 
+    # a file must hold one of these columns (checked on the header, before any row)
+    closes: ClassVar[tuple[str, ...]] = ()
+
     def _load(self, imp: Importer, files: list[Found], rules: list[Rule]) -> list[CsvFile]:
         self._files = files
         csvs = imp.csv_files(files, self.schema, by_code)
+        for c in csvs:
+            if self.closes and not any(name in c.header for name in self.closes):
+                raise DataError(
+                    f"{c.shown}: no {' or '.join(self.closes)} column (got: {', '.join(c.header)})",
+                    hint=f"name the columns {', '.join(self.schema.names)}",
+                )
         imp.scanner.load(self.table, csvs, self.schema, rules)
         counts = imp.rows_per_file(self.table, len(files))
         for f, n in zip(files, counts, strict=True):
@@ -162,6 +171,7 @@ class Prices(_Bars):
     folder = "prices"
     label = "bars:none"
     order = 20
+    closes = ("close", "adj_close")
 
     def read(self, imp: Importer, files: list[Found]) -> None:
         no_close = Rule("close IS NULL AND adj_close IS NULL", "the row has no close")
@@ -185,6 +195,7 @@ class Indexes(_Bars):
     folder = "indexes"
     label = "bars:none"
     order = 30
+    closes = ("close", "adj_close")
 
     def read(self, imp: Importer, files: list[Found]) -> None:
         for f in files:

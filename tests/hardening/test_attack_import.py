@@ -151,3 +151,17 @@ def test_extra_securities_columns_are_quiet(
     )
     code, _out, err = run_cli(["data", "import", str(data)], capsys)
     assert code == 0 and "not in the layout" not in err, err
+
+
+def test_a_price_file_without_a_close_column_says_so(
+    naion_home: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """F6: `date,clsoe` said `:2: the row has no close`, as if one row lacked a value."""
+    data = tmp_path / "data"
+    write(data / "securities.csv", SECURITIES)
+    write(data / "prices" / "600348.SH.csv", "date,clsoe\n2024-01-02,1\n")
+    code, _out, err = run_cli(["data", "import", str(data)], capsys)
+    lines = err.strip().splitlines()
+    assert code == 2 and len(lines) == 1 and lines[0].startswith("naion: error: "), err
+    line = lines[0]
+    assert "600348.SH.csv: no close or adj_close column (got: date, clsoe)" in line

@@ -763,6 +763,15 @@ def attack_cases() -> Iterator[dict[str, Any]]:
             data="empty",
             writes=["store"],
         )
+    rows = {0: "2023-01-05,1,1,1,1,1", 1: "2023-01-05,1", 2: "2023-01-05,1,x"}
+    for j, header in enumerate(["date,opn,high,low,close,volume", "date,clsoe", "Date,CLOSE,x"]):
+        yield case(
+            f"attack/import/price-header/{j}",
+            ["data", "import", "{data}"],
+            files={**good, "data/prices/300750.SZ.csv": {"text": f"{header}\n{rows[j]}\n"}},
+            data="empty",
+            writes=["store"],
+        )
     panel = "code,name,industry,pe_ttm,pb,ps_ttm,total_mv\n300750.SZ,宁德时代,电池,20,3,2,1e12\n"
     yield case(
         "attack/import/valuation-blank-cells",

@@ -237,9 +237,20 @@ class _Parser:
             op = {"=": "==", "<>": "!="}.get(t.text, t.text)
             return Compare(op, left, self.sum_())
         if self.take("kw", "between"):
+            at = self.tok.pos
             low = self.sum_()
             self.expect("kw", "and", "'and' after the lower bound of 'between'")
-            return Between(left, low, self.sum_())
+            high = self.sum_()
+            lo, hi = _constant(low), _constant(high)
+            if lo is not None and hi is not None and lo > hi:
+                # SQL's between is then false for every row: an empty screen without a word
+                raise _error(
+                    self.text,
+                    at,
+                    f"the lower bound {lo:g} is above the upper bound {hi:g}"
+                    f" (write between {hi:g} and {lo:g})",
+                )
+            return Between(left, low, high)
         negate = False
         if t.kind == "kw" and t.text == "not" and self.toks[self.i + 1].text == "in":
             self.i += 1
@@ -303,6 +314,16 @@ class _Parser:
             self.depth -= 1
             return node
         raise self.fail("expected a field, a number or '('")
+
+
+def _constant(node: Any) -> float | None:
+    """The value of a number literal (or its negation), else None."""
+    if isinstance(node, Num):
+        return node.value
+    if isinstance(node, Neg):
+        inner = _constant(node.arg)
+        return None if inner is None else -inner
+    return None
 
 
 def _balanced(op: str, terms: list[Any]) -> Any:

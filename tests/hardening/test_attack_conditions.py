@@ -64,3 +64,15 @@ def test_an_empty_frame_is_an_empty_mask(text: str) -> None:
     `naion backtest` exit 1, internal error."""
     empty = FRAME.iloc[0:0].astype({"code": object, "industry": object})
     assert expr.parse(text, FIELDS).mask(empty).tolist() == []
+
+
+@pytest.mark.parametrize("text", ["pe_ttm between 15 and 0", "pe_ttm between -1 and -2"])
+def test_reversed_between_bounds_are_refused(text: str) -> None:
+    """F4d: `pe_ttm between 15 and 0` was an empty screen (exit 0, no word)."""
+    with pytest.raises(InputError, match=r"lower bound .* is above the upper bound"):
+        expr.parse(text, FIELDS)
+
+
+def test_between_in_order_still_works() -> None:
+    assert _passing("pe_ttm between 0 and 15") == ["600348.SH"]
+    assert _passing("pe_ttm between -1 and -1 + 30") == ["300750.SZ", "600348.SH"]

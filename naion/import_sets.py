@@ -104,9 +104,18 @@ class Dataset:
 class _Bars(Dataset):
     schema: ClassVar[frames.FrameSchema] = frames.PRICE_FILE
 
+    # a file must hold one of these columns (checked on the header, before any row)
+    closes: ClassVar[tuple[str, ...]] = ()
+
     def _load(self, imp: Importer, files: list[Found], rules: list[Rule]) -> list[CsvFile]:
         self._files = files
         csvs = imp.csv_files(files, self.schema, by_code)
+        for c in csvs:
+            if self.closes and not any(name in c.header for name in self.closes):
+                raise DataError(
+                    f"{c.shown}: no {' or '.join(self.closes)} column (got: {', '.join(c.header)})",
+                    hint=f"name the columns {', '.join(self.schema.names)}",
+                )
         imp.scanner.load(self.table, csvs, self.schema, rules)
         counts = imp.rows_per_file(self.table, len(files))
         for f, n in zip(files, counts, strict=True):
@@ -162,6 +171,7 @@ class Prices(_Bars):
     folder = "prices"
     label = "bars:none"
     order = 20
+    closes = ("close", "adj_close")
 
     def read(self, imp: Importer, files: list[Found]) -> None:
         no_close = Rule("close IS NULL AND adj_close IS NULL", "the row has no close")
@@ -185,6 +195,7 @@ class Indexes(_Bars):
     folder = "indexes"
     label = "bars:none"
     order = 30
+    closes = ("close", "adj_close")
 
     def read(self, imp: Importer, files: list[Found]) -> None:
         for f in files:
@@ -243,7 +254,11 @@ class Valuation(Dataset):
             "SELECT code, date, pe_ttm, pb, ps_ttm, total_mv, total_share, pe_static, peg,"
             " source FROM t_val ORDER BY current, fi, date"
         )
-        imp.batch.add("valuation", frame, label="valuation", unique=one_file_per_key(files))
+        # an empty cell states nothing: a per-code file wins a day's row value by value, so a
+        # row holding only total_mv keeps the pe_ttm/pb a whole-market panel gives that day
+        imp.batch.add(
+            "valuation", frame, label="valuation", partial=True, unique=one_file_per_key(files)
+        )
         imp.add_rows("valuation", len(frame))
         imp.batch.cover_frame(
             imp.scanner.df(
@@ -275,8 +290,18 @@ class Eps(Dataset):
             "fiscal_year > year(snapshot_date) + 10",
             "column fiscal_year is more than 10 years after the snapshot date",
         )
+        # an actual EPS exists only once its fiscal year has ended: one for the snapshot's own
+        # year or later would move fy0 (and every pe_fy*) ahead of what was known that day
+        unended = Rule(
+            "lower(kind) = 'actual' AND fiscal_year >= year(snapshot_date)",
+            "kind actual for a fiscal year that has not ended by the snapshot date; use estimate",
+        )
         imp.scanner.check(
-            "t_eps", csvs, [ahead], [f"{canon}(code)", "fiscal_year"], "code and fiscal year"
+            "t_eps",
+            csvs,
+            [ahead, unended],
+            [f"{canon}(code)", "fiscal_year"],
+            "code and fiscal year",
         )
         for f, n in zip(files, imp.rows_per_file("t_eps", len(files)), strict=True):
             imp.record(f, n)
@@ -377,8 +402,9 @@ class ValuationMarket(Dataset):
             f"SELECT {canon}(code) AS code, date, pe_ttm, pb, ps_ttm, total_mv, total_share,"
             " pe_static, peg, source FROM t_vm ORDER BY fi"
         )
-        # a per-code valuation file wins over a panel on the same day; a panel row replaces
-        # an earlier panel's row
+        # a per-code valuation file wins over a panel on the same day, value by value (the
+        # panel still fills what the per-code row leaves empty); a panel row replaces an
+        # earlier panel's row
         own = ("import:valuation_market/",)
         imp.batch.add(
             "valuation",
@@ -386,6 +412,7 @@ class ValuationMarket(Dataset):
             keep_existing=True,
             label=self.label,
             overwrites=own,
+            fills=True,
             unique=one_file_per_key(files),
         )
         imp.add_rows(self.label, len(frame))

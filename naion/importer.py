@@ -74,7 +74,7 @@ if TYPE_CHECKING:
     import pandas as pd
 
 # bump when the reading rules change, so files imported under the old rules are read again
-RULES_VERSION = "3"
+RULES_VERSION = "4"
 ROOT_FILES = ("securities.csv", "commodities.csv")
 FOLDERS = tuple(DATASETS)
 
@@ -399,10 +399,23 @@ class Importer:
         schema: frames.FrameSchema,
         values: Callable[[Found], dict[str, Any]],
     ) -> list[CsvFile]:
-        return [
-            CsvFile(f.path, f.shown, read_header(f.path, f.shown, schema.names), values(f))
-            for f in files
-        ]
+        out = []
+        for f in files:
+            header = read_header(f.path, f.shown, schema.names)
+            given = values(f)
+            if schema.name != frames.SECURITIES.name:  # securities.csv may carry more columns
+                # a misspelled header (opn, clsoe) would otherwise be dropped without a word
+                for name in header:
+                    if name not in schema.names and name not in given:
+                        self.result.skipped.append(
+                            FileNote(
+                                f.shown,
+                                f"column {name} (not in the layout: {', '.join(schema.names)};"
+                                " check the header's spelling)",
+                            )
+                        )
+            out.append(CsvFile(f.path, f.shown, header, given))
+        return out
 
     def rows_per_file(self, table: str, n: int) -> list[int]:
         counts = dict(self.scanner.rows(f"SELECT fi, count(*) FROM {table} GROUP BY fi"))

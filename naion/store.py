@@ -486,6 +486,20 @@ class Reader:
             [*adjusts, *cp, *wp],
         )
 
+    def first_held(self, codes: Iterable[str] | None = None) -> dict[str, dt.date]:
+        """Per code: the first date of any bar or valuation row held (as-of applied), one
+        query; a code with neither is absent. Tells a listing that is not yet held on a date
+        (a later IPO) from one that is."""
+        w, wp = self._window("date")
+        c, cp = self._in("code", codes)
+        rows = self._con.execute(
+            f"SELECT code, min(d) FROM (SELECT code, min(date) AS d FROM bars WHERE TRUE{c}{w}"
+            f" GROUP BY code UNION ALL SELECT code, min(date) AS d FROM valuation WHERE TRUE{c}{w}"
+            " GROUP BY code) GROUP BY code",
+            [*cp, *wp, *cp, *wp],
+        ).fetchall()
+        return {code: _as_date(day) for code, day in rows}
+
     # -- reads the strategy engine added (one block) -----------------------------------------
     def fx_spans(self, pairs: Iterable[str] | None = None) -> pd.DataFrame:
         """Per FX pair: rows, first and last date held (as-of applied), one GROUP BY."""

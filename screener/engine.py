@@ -40,6 +40,7 @@ SOURCES = ("store", "seed-2022")
 NAION_UNIVERSE = "sodium-ion"
 IDENTITY = ("code", "name", "segment")
 ALL_A_IDENTITY = ("code", "name", "industry", "segment")
+FIRST_HELD = "_first_held"  # all-a: the code's first bar or valuation date (None: none held)
 # the seed table's fields (see screener.seed)
 SEED_FIELDS = frozenset(
     {"code", "name", "segment", "market", "currency", "close", "market_cap", "market_cap_base"}
@@ -281,6 +282,10 @@ class Screen:
                 }
             )
             info["_member"] = [naion_of.get(c) for c in codes]
+            # the store's securities table has no dates: a code first held after an as-of
+            # date (a later listing) is left out of that date's all-a (see _current)
+            first = reader.at(None).memo(("screener.first_held",), reader.at(None).first_held)
+            info[FIRST_HELD] = [first.get(c) for c in codes]
         else:
             members = reg.segment_members(self.universe, self.segments)
             codes = [m.code for m in members]
@@ -338,8 +343,19 @@ class Screen:
         """The rows of members current on ``as_of`` (all-a: segments only while current)."""
         import numpy as np
 
+        notes: list[str] = []
+        if FIRST_HELD in frame.columns:
+            held = frame[FIRST_HELD].map(lambda d: d is not None and d == d and d <= as_of)
+            later = int((~held).sum())
+            frame = frame[held.to_numpy(dtype=bool)].drop(columns=[FIRST_HELD])
+            frame = frame.reset_index(drop=True)
+            if later:
+                notes.append(
+                    f"all-a as of {as_of}: {later:,} A-shares held with no price or valuation row"
+                    " on or before that date (listed later) are left out"
+                )
         if "_member" not in frame.columns:
-            return frame, []
+            return frame, notes
         members = frame["_member"].tolist()
         current = np.array(
             [
@@ -349,7 +365,6 @@ class Screen:
             dtype=bool,
         )
         frame = frame.drop(columns=["_member"])
-        notes: list[str] = []
         if self.ignore_membership_dates:
             notes.append(
                 "membership dates ignored: every member is screened as if it always belonged "

@@ -30,6 +30,7 @@ characters (room for ``code in (...)`` with every A-share) and nests at most 64 
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -236,9 +237,20 @@ class _Parser:
             op = {"=": "==", "<>": "!="}.get(t.text, t.text)
             return Compare(op, left, self.sum_())
         if self.take("kw", "between"):
+            at = self.tok.pos
             low = self.sum_()
             self.expect("kw", "and", "'and' after the lower bound of 'between'")
-            return Between(left, low, self.sum_())
+            high = self.sum_()
+            lo, hi = _constant(low), _constant(high)
+            if lo is not None and hi is not None and lo > hi:
+                # SQL's between is then false for every row: an empty screen without a word
+                raise _error(
+                    self.text,
+                    at,
+                    f"the lower bound {lo:g} is above the upper bound {hi:g}"
+                    f" (write between {hi:g} and {lo:g})",
+                )
+            return Between(left, low, high)
         negate = False
         if t.kind == "kw" and t.text == "not" and self.toks[self.i + 1].text == "in":
             self.i += 1
@@ -282,7 +294,10 @@ class _Parser:
             self.depth -= 1
             return node
         if self.take("num"):
-            return Num(float(t.text))
+            value = float(t.text)
+            if not math.isfinite(value):
+                raise _error(self.text, t.pos, f"number {t.text} is out of range")
+            return Num(value)
         if self.take("str"):
             return Text(t.text[1:-1])
         if self.take("name"):
@@ -299,6 +314,16 @@ class _Parser:
             self.depth -= 1
             return node
         raise self.fail("expected a field, a number or '('")
+
+
+def _constant(node: Any) -> float | None:
+    """The value of a number literal (or its negation), else None."""
+    if isinstance(node, Num):
+        return node.value
+    if isinstance(node, Neg):
+        inner = _constant(node.arg)
+        return None if inner is None else -inner
+    return None
 
 
 def _balanced(op: str, terms: list[Any]) -> Any:
@@ -401,7 +426,7 @@ def _value(node: Any, frame: pd.DataFrame) -> np.ndarray:
         return -_number(node.arg, frame)
     if isinstance(node, Arith):
         a, b = _number(node.left, frame), _number(node.right, frame)
-        with np.errstate(divide="ignore", invalid="ignore"):
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
             out = {"+": a + b, "-": a - b, "*": a * b, "/": a / b}[node.op]
         out[~np.isfinite(out)] = np.nan
         return out
@@ -421,15 +446,25 @@ def _known(v: np.ndarray) -> np.ndarray:
     import pandas as pd
 
     if v.dtype == object:
-        return np.array([x is not None and not (isinstance(x, float) and np.isnan(x)) for x in v])
+        return np.array(
+            [x is not None and not (isinstance(x, float) and np.isnan(x)) for x in v], dtype=bool
+        )
     return ~pd.isna(v)
 
 
 def _compare(op: str, a: np.ndarray, b: np.ndarray) -> np.ndarray:
     import numpy as np
 
-    if (a.dtype == object) != (b.dtype == object) and op not in ("==", "!="):
-        raise InputError("cannot order text against a number; compare text with = or in (...)")
+    if (a.dtype == object) != (b.dtype == object):
+        if op not in ("==", "!="):
+            raise InputError("cannot order text against a number; compare text with = or in (...)")
+        text = a if a.dtype == object else b
+        if any(isinstance(x, str) for x in text):
+            # code = 300750 would compare '300750.SZ' with '300750.0': never equal, silently
+            raise InputError(
+                "cannot compare a text field with a number",
+                hint="quote the text, e.g. code = '300750.SZ' or industry in ('银行')",
+            )
     known = _known(a) & _known(b)
     out = np.zeros(len(a), dtype=bool)
     if known.any():

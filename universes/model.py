@@ -30,9 +30,16 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    field_validator,
+    model_validator,
+)
 
 from universes.codes import board_of, currency_of, market_of, normalize
 
@@ -49,14 +56,25 @@ def _text_code(v: object) -> object:
     return v
 
 
+def _text_date(v: object) -> object:
+    # pydantic reads a number as a Unix timestamp: `since: 20230101` became 1970-08-23 (an
+    # error about "zero time") and `since: 0` silently 1970-01-01
+    if isinstance(v, (int, float)) and not isinstance(v, bool):
+        raise ValueError(f"write the date as YYYY-MM-DD, not the number {v}")
+    return v
+
+
+Day = Annotated[dt.date, BeforeValidator(_text_date)]
+
+
 class Successor(BaseModel):
     """Where a delisted member's holding went: ``ratio`` new shares per old share."""
 
     model_config = ConfigDict(extra="forbid")
 
     code: str
-    ratio: float = Field(gt=0)
-    date: dt.date
+    ratio: float = Field(gt=0, allow_inf_nan=False)
+    date: Day
     note: str | None = None
 
     @field_validator("code")
@@ -70,8 +88,8 @@ class CashOut(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    price: float = Field(gt=0)
-    date: dt.date
+    price: float = Field(gt=0, allow_inf_nan=False)
+    date: Day
     note: str | None = None
 
 
@@ -91,13 +109,13 @@ class Member(BaseModel):
     currency: str | None = None
     connect: bool | None = None
     aliases: list[str] = Field(default_factory=list)
-    listed: dt.date | None = None
-    delisted: dt.date | None = None
+    listed: Day | None = None
+    delisted: Day | None = None
     successor: Successor | None = None
     cash_out: CashOut | None = None
     lot: int | None = Field(default=None, gt=0)
-    since: dt.date | None = None
-    until: dt.date | None = None
+    since: Day | None = None
+    until: Day | None = None
     vendor_codes: dict[str, str] = Field(default_factory=dict)
 
     @field_validator("code", mode="before")

@@ -835,6 +835,14 @@ def _fit(
     except SchemaMismatch as exc:
         where = f" (row {exc.row})" if exc.row is not None else ""
         raise ProviderError(f"does not fit the {schema.name} schema: {exc.message}{where}") from exc
+    if {"high", "low"} <= set(typed.columns):
+        # the importer refuses high < low (naion.import_sets); a vendor row gets the same rule
+        inverted = (typed["high"] < typed["low"]).fillna(False).to_numpy(dtype=bool)
+        if inverted.any():
+            row = int(inverted.argmax())
+            raise ProviderError(
+                f"does not fit the {schema.name} schema: high is below low (row {row})"
+            )
     if start is not None and end is not None and "date" in typed.columns:
         keep = (typed["date"] >= pd.Timestamp(start)) & (typed["date"] <= pd.Timestamp(end))
         typed = typed[keep].reset_index(drop=True)

@@ -110,13 +110,20 @@ def test_valuation_files_and_market_snapshots(real_home: Path, real_data: Path) 
     held = store.valuation(None)
     held = held.set_index([held["code"], held["date"].dt.strftime("%Y-%m-%d")])
     negative = 0
+    # an empty per-code cell states nothing: the whole-market panel's value of that day stays
+    panel = {
+        (REG.canonical(r["code"]), snap.stem.rsplit("_", 1)[-1]): r
+        for snap in (real_data / "valuation_market").glob("*.csv")
+        for r in csv_rows(snap)
+    }
     for path in sorted((real_data / "valuation").glob("*.csv")):
         code = REG.canonical(path.stem)
         rows = csv_rows(path)
         for r in rows[:: max(1, len(rows) // 40)]:
             got = held.loc[(code, r["date"])]
             for col in ("pe_ttm", "pb", "ps_ttm", "total_mv"):
-                want = float(r[col]) if r[col] else None
+                text = r[col] or panel.get((code, r["date"]), {}).get(col, "")
+                want = float(text) if text else None
                 assert (got[col] if got[col] == got[col] else None) == want, (path, r, col)
         negative += sum(1 for r in rows if r["pe_ttm"] and float(r["pe_ttm"]) < 0)
     # negative PE (loss periods) is kept as given

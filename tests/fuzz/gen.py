@@ -689,6 +689,105 @@ def store_cases() -> Iterator[dict[str, Any]]:
         yield case(f"store/none/{k}", argv, store="none", data="empty", writes=["store"])
 
 
+# -- attack findings (helper `attack`; kept in one function so merges are easy) ----------------
+ATTACK_CONDITIONS = [
+    "code = 300750",  # text against a number: never equal, silently
+    "code != 300750",
+    "code in (300750, 2594)",
+    "industry = 5",
+    "pe_ttm < 1e400",  # a literal that is inf
+    "pe_ttm > -1e999",
+    "pe_ttm in (1, 1e309)",
+    "pe_ttm * 1e308 * 1e308 > 1",  # overflow: unavailable, no numpy warning
+    "pe_ttm between 15 and 0",
+    "pe_ttm is null",  # all-a as of a past date: no later listings
+]
+ATTACK_UNIVERSE = (
+    "name: mine\ntitle: Mine\nsegments: {{cells: {{}}}}\nmembers:\n"
+    "  - {{code: 300750.SZ, segment: cells{extra}}}\n"
+)
+ATTACK_MEMBER_FIELDS = [
+    ", since: 0",  # pydantic read numbers as Unix timestamps
+    ", since: 20230101",
+    ", until: 1672531200",
+    ", listed: 1.5",
+    ", delisted: 2023-06-30, successor: {code: 002594.SZ, ratio: .inf, date: 2023-07-03}",
+    ", delisted: 2023-06-30, cash_out: {price: .nan, date: 2023-07-03}",
+]
+ATTACK_SCREEN_STRATEGY = (
+    "name: evil\ntitle: E\ntype: screen-driven\nuniverse: mine\nbase_currency: CNY\n"
+    'rebalance: {{calendar: M}}\nscreen: {{where: "{where}"}}\n'
+)
+ATTACK_LATE_UNIVERSE = (
+    "name: mine\ntitle: Mine\nsegments: {cells: {}}\nmembers:\n"
+    "  - {code: 300750.SZ, segment: cells, since: 2023-09-01}\n"
+)
+
+
+def attack_cases() -> Iterator[dict[str, Any]]:
+    """Bad input classes found by the attack pass (see /work/attack-findings.md)."""
+    for j, where in enumerate(ATTACK_CONDITIONS):
+        for k, base in enumerate(
+            [
+                ["screen"],
+                ["screen", "--universe", "all-a", "--as-of", "2023-03-31"],
+                ["screen", "--source", "seed-2022"],
+            ]
+        ):
+            yield case(f"attack/condition/{j}/{k}", [*base, "--where", where, "-f", "csv"])
+    for j, extra in enumerate(ATTACK_MEMBER_FIELDS):
+        body = ATTACK_UNIVERSE.format(extra=extra)
+        for k, argv in enumerate([["universe", "show", "mine"], ["screen", "-u", "mine"]]):
+            yield case(
+                f"attack/universe-field/{j}/{k}",
+                argv,
+                files={"home/universes/mine.yaml": {"text": body}},
+            )
+    # a screen-driven strategy whose universe has no member on the early rebalance days
+    for j, where in enumerate(["code = '300750.SZ'", "code = 300750", "industry in ('x')"]):
+        yield case(
+            f"attack/screen-driven-empty-days/{j}",
+            ["backtest", "evil", "--offline", "--no-save", "--start", "2023-01-03"],
+            files={
+                "home/universes/mine.yaml": {"text": ATTACK_LATE_UNIVERSE},
+                "home/strategies/evil.yaml": {"text": ATTACK_SCREEN_STRATEGY.format(where=where)},
+            },
+        )
+    good = {f"data/{k}": {"text": v} for k, v in GOOD.items()}
+    eps = "code,fiscal_year,kind,eps\n300750.SZ,{year},actual,10\n"
+    for year in (2023, 2024, 2022):  # an actual of the snapshot's year or later is refused
+        yield case(
+            f"attack/import/eps-actual/{year}",
+            ["data", "import", "{data}"],
+            files={**good, "data/eps/2023-01-03.csv": {"text": eps.format(year=year)}},
+            data="empty",
+            writes=["store"],
+        )
+    rows = {0: "2023-01-05,1,1,1,1,1", 1: "2023-01-05,1", 2: "2023-01-05,1,x"}
+    for j, header in enumerate(["date,opn,high,low,close,volume", "date,clsoe", "Date,CLOSE,x"]):
+        yield case(
+            f"attack/import/price-header/{j}",
+            ["data", "import", "{data}"],
+            files={**good, "data/prices/300750.SZ.csv": {"text": f"{header}\n{rows[j]}\n"}},
+            data="empty",
+            writes=["store"],
+        )
+    panel = "code,name,industry,pe_ttm,pb,ps_ttm,total_mv\n300750.SZ,宁德时代,电池,20,3,2,1e12\n"
+    yield case(
+        "attack/import/valuation-blank-cells",
+        ["data", "import", "{data}"],
+        files={
+            **good,
+            "data/valuation/300750.SZ.csv": {
+                "text": "date,pe_ttm,pb,ps_ttm,total_mv\n2023-01-03,,,,1e12\n"
+            },
+            "data/valuation_market/valuation_2023-01-03.csv": {"text": panel},
+        },
+        data="empty",
+        writes=["store"],
+    )
+
+
 CLASSES = {
     "options": option_cases,
     "arguments": argument_cases,
@@ -699,6 +798,7 @@ CLASSES = {
     "import": import_cases,
     "runs": run_file_cases,
     "store": store_cases,
+    "attack": attack_cases,
 }
 
 

@@ -403,11 +403,18 @@ def csv_text(frame: pd.DataFrame, index: bool = False) -> str:
 
 
 # -- output files: one check, one atomic writer ------------------------------------------------
-def _protected(home: Path) -> list[tuple[Path, str]]:
+def _protected(home: Path, option: str) -> list[tuple[Path, str]]:
     from naion.settings import paths
 
     p = paths(home)
-    return [(p.store, "the data store"), (p.runs, "the saved runs"), (p.logs, "naion's logs")]
+    out = [(p.store, "the data store"), (p.runs, "the saved runs"), (p.logs, "naion's logs")]
+    if option != "--write":  # only 'universe refresh --write' writes a file naion reads back
+        out += [
+            (p.universes, "naion's universe files"),
+            (p.strategies, "naion's strategy files"),
+            (p.models, "naion's cost models"),
+        ]
+    return out
 
 
 def _real(path: Path) -> Path:
@@ -418,8 +425,11 @@ def check_output(path: Path | str, option: str = "--output", probe: bool = False
     """Refuse an output path naion must not overwrite; return it as a Path.
 
     Refused: an empty name, a folder, and anything inside NAION_HOME's store (the DuckDB
-    file and its ``.wal``), ``runs/`` or ``logs/`` (symlinks resolved). With ``probe``
-    (before a command does its work) also a path that cannot be written: a name too long,
+    file and its ``.wal``), ``runs/`` or ``logs/`` (symlinks resolved), and, except for a
+    universe written by ``--write``, inside the folders naion reads its YAML files from
+    (``universes/``, ``strategies/``, ``models/``: a table there would break every later
+    command). With ``probe`` (before a command does its work) also a path in a folder that does
+    not exist (a typo must not make a tree) or that cannot be written: a name too long,
     a parent that is a file or read-only, a full device.
     """
     from naion.settings import default_home
@@ -432,7 +442,7 @@ def check_output(path: Path | str, option: str = "--output", probe: bool = False
     if path.is_dir():
         raise InputError(f"{option} {path} is a folder", hint="name a file")
     target = _real(path)
-    for protected, what in _protected(default_home()):
+    for protected, what in _protected(default_home(), option):
         real = _real(protected)
         inside = target == real or real in target.parents
         if protected.name == "store.duckdb":
@@ -440,9 +450,15 @@ def check_output(path: Path | str, option: str = "--output", probe: bool = False
         if inside:
             raise InputError(
                 f"{option} {path} would overwrite {what} ({protected})",
-                hint="write the output somewhere outside NAION_HOME's store, runs and logs",
+                hint="write the output somewhere outside NAION_HOME's store, runs, logs "
+                "and YAML folders",
             )
     if probe:
+        if not path.parent.exists() and not path.parent.is_symlink():
+            raise InputError(
+                f"{option} {path}: the folder {path.parent} does not exist",
+                hint="create it first, or name a file in an existing folder",
+            )
         try:
             _probe(target)
         except OSError as exc:

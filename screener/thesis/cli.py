@@ -100,6 +100,12 @@ def register(app: typer.Typer, page: str | None = None) -> None:
         if base.upper() not in ("CNY", "USD", "HKD"):
             raise InputError(f"unknown --base {base!r}", hint="use CNY, USD or HKD")
         model = get_model(model_name)
+        if html is not None:  # a bad basket universe fails before any output
+            from universes.loader import registry_for_home
+
+            reg = registry_for_home()
+            for name in (chain, incumbents):
+                reg.universe(name)
         with open_store(read_only=True) as store:
             ranged = start is not None or end is not None
             sig = _range(store, model, start, end) if ranged else _as_of(store, model, day)

@@ -197,3 +197,30 @@ def test_the_issue_example_notes_v2_is_reported_with_its_brackets(
     (folder / "fx" / "USDCNY.csv").write_text("date,rate\n2024-01-02,7.1\n", encoding="utf-8")
     code, _, err = run_cli(["data", "import", str(folder), "-f", "json"], capsys)
     assert code == 0 and f"skipped {folder / 'notes[v2].txt'}" in err, (code, err)
+
+
+@pytest.mark.parametrize(
+    "target", ["universes/x.yaml", "strategies/s.yaml", "models/m.yaml", "universes/t.csv"]
+)
+def test_outputs_never_land_in_the_yaml_folders(
+    planted: Path, naion_home: Path, target: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A table written into universes/ (or strategies/, models/) would break every later
+    command that loads them; only 'universe refresh --write' may write a universe there."""
+    dest = naion_home / target
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    code, out, err = run_cli(["data", "status", "-f", "csv", "-o", str(dest)], capsys)
+    assert "would overwrite naion's" in one_error_line(code, out, err)
+    assert not dest.exists()
+    code, _, err = run_cli(["universe", "list"], capsys)
+    assert code == 0, err
+
+
+def test_an_output_in_a_missing_folder_is_refused(
+    planted: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    dest = tmp_path / "typo" / "deeper" / "x.csv"
+    code, out, err = run_cli(["data", "status", "-f", "csv", "-o", str(dest)], capsys)
+    line = one_error_line(code, out, err)
+    assert "does not exist" in line and str(dest.parent) in line
+    assert not (tmp_path / "typo").exists()

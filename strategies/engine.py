@@ -424,6 +424,11 @@ def build_run(
     )  # fmt: skip
     metrics = {k: float(v[0]) for k, v in m.items()}
     metrics["trades"] = int(stats[K.S_TRADES])
+    if metrics["trades"] == 0 and np.nansum(tgt) > 0:
+        notes.append(
+            f"no order was placed: {spec.base_currency} {spec.capital:,.6g} of capital buys no "
+            "whole lot (or minimum order) of any target; the run held cash"
+        )
     metrics.update(extra or {})
     waited = int(stats[K.S_WAITED])
     metrics["waited_orders"] = waited

@@ -132,3 +132,14 @@ def test_ignore_membership_dates_reaches_the_screen_of_a_tilt(
     assert shares[False] == (18, pytest.approx(11 / 18))
     # every member all year: a held 11 times, b fell back 11 times -> 11 of 22
     assert shares[True] == (22, pytest.approx(11 / 22))
+
+
+def test_capital_too_small_for_any_lot_is_said(
+    planted: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    args = ["backtest", "mix", "--start", "2023-02-01", "--end", "2023-09-01", "--offline"]
+    code, out, err = run_cli([*args, "--capital", "1000", "-f", "json"], capsys)
+    assert code == 0, err
+    result = json.loads(out)
+    assert result["trades"] == 0 and result["final_equity"] == 1000.0
+    assert any(n.startswith("no order was placed: CNY 1,000 of capital") for n in result["notes"])

@@ -45,7 +45,8 @@ def main() -> int:
     wanted = {c for u in reg.universes.values() for m in u.members for c in (m.code, *m.aliases)}
     for spec in load_specs(None).values():  # the presets' names and benchmarks, in any universe
         wanted |= set(spec.benchmark)
-        wanted |= {c for s in getattr(spec, "sleeves", {}).values() for c in s.members}
+        if getattr(spec, "universe", None) != "all-a":  # all-a: the market panel, left out
+            wanted |= set(spec.members(reg, None))
     codes = sorted(wanted | {reg.canonical(c) for c in wanted})
     with tempfile.TemporaryDirectory() as scratch:
         os.environ["NAION_HOME"] = scratch

@@ -162,10 +162,6 @@ def _variant(
     done_once = not first_forced
     use_stamp = stamp_on[v]
     lots_v = lots_on[v]
-    comm_tot = 0.0
-    tax_tot = 0.0
-    traded = 0.0
-    trades = 0
     waited = 0
     rebalances = 0
     fractional = 0
@@ -292,32 +288,12 @@ def _variant(
                     # sells first
                     for n in range(N):
                         if order[n] < 0.0:
-                            q = -order[n]
-                            val = q * p[n]
-                            m = market[n]
-                            st = stamp[t, m, 1] if use_stamp else 0.0
-                            c = bps[v, m] * val
-                            if c < minc[v, m] * fx[t, n]:
-                                c = minc[v, m] * fx[t, n]
-                            cash += val - c - st * val
-                            h[n] -= q
-                            if abs(h[n]) < 1e-12 * q:
-                                h[n] = 0.0
-                            comm_tot += c
-                            tax_tot += st * val
-                            if t > 0:
-                                traded += val
-                            if last_day[n] != t:
-                                trades += 1
-                                last_day[n] = t
-                            if record:
-                                r_size[t, n] -= q
-                                r_price[t, n] = p[n]
-                                r_comm[t, n] += c
-                                r_tax[t, n] += st * val
-                                r_value[t, n] += val
-                                r_kind[t, n] = K_TRADE
-                                r_lots[t, n] = lots_v and lot[n] > 0.0 and k[t, n] == k[t, n]
+                            cash = _sell(
+                                t, n, v, -order[n], cash, p, market, stamp, use_stamp, bps,
+                                minc, fx, h, record, r_size, r_price, r_comm, r_tax, r_value,
+                                r_kind, r_lots, K_TRADE,
+                                lots_v and lot[n] > 0.0 and k[t, n] == k[t, n], last_day, stats,
+                            )  # fmt: skip
                     # then buys, smallest first
                     for n in range(N):
                         key[n] = order[n] * p[n] if order[n] > 0.0 else 0.0
@@ -342,31 +318,11 @@ def _variant(
                     n_pend -= 1
                     if q <= 0.0:
                         continue
-                    val = q * p[n]
-                    m = market[n]
-                    st = stamp[t, m, 1] if use_stamp else 0.0
-                    c = bps[v, m] * val
-                    if c < minc[v, m] * fx[t, n]:
-                        c = minc[v, m] * fx[t, n]
-                    cash += val - c - st * val
-                    h[n] -= q
-                    if abs(h[n]) < 1e-12 * q:
-                        h[n] = 0.0
-                    comm_tot += c
-                    tax_tot += st * val
-                    if t > 0:
-                        traded += val
-                    if last_day[n] != t:
-                        trades += 1
-                        last_day[n] = t
-                    if record:
-                        r_size[t, n] -= q
-                        r_price[t, n] = p[n]
-                        r_comm[t, n] += c
-                        r_tax[t, n] += st * val
-                        r_value[t, n] += val
-                        r_kind[t, n] = K_TRADE
-                        r_lots[t, n] = lots_v and lot[n] > 0.0 and k[t, n] == k[t, n]
+                    cash = _sell(
+                        t, n, v, q, cash, p, market, stamp, use_stamp, bps, minc, fx, h,
+                        record, r_size, r_price, r_comm, r_tax, r_value, r_kind, r_lots, K_TRADE,
+                        lots_v and lot[n] > 0.0 and k[t, n] == k[t, n], last_day, stats,
+                    )  # fmt: skip
             for n in range(N):
                 if pend[n] > 0.0 and t >= gone_row[n]:
                     pend[n] = 0.0
@@ -382,29 +338,11 @@ def _variant(
         if event[t]:
             for n in range(N):
                 if exit_row[n] == t and h[n] > 0.0:
-                    q = h[n]
-                    val = q * p[n]
-                    m = market[n]
-                    st = stamp[t, m, 1] if use_stamp else 0.0
-                    c = bps[v, m] * val
-                    if c < minc[v, m] * fx[t, n]:
-                        c = minc[v, m] * fx[t, n]
-                    cash += val - c - st * val
-                    h[n] = 0.0
-                    comm_tot += c
-                    tax_tot += st * val
-                    if t > 0:
-                        traded += val
-                    if last_day[n] != t:
-                        trades += 1
-                        last_day[n] = t
-                    if record:
-                        r_size[t, n] -= q
-                        r_price[t, n] = p[n]
-                        r_comm[t, n] += c
-                        r_tax[t, n] += st * val
-                        r_value[t, n] += val
-                        r_kind[t, n] = K_DELISTING
+                    cash = _sell(
+                        t, n, v, h[n], cash, p, market, stamp, use_stamp, bps, minc, fx, h,
+                        record, r_size, r_price, r_comm, r_tax, r_value, r_kind, r_lots,
+                        K_DELISTING, False, last_day, stats,
+                    )  # fmt: skip
         # -- 6. books ----------------------------------------------------------------------------
         value = cash
         for n in range(N):
@@ -413,13 +351,48 @@ def _variant(
         if record:
             r_hold[t, :] = h
             r_cash[t] = cash
-    stats[v, S_COMMISSION] += comm_tot
-    stats[v, S_TAXES] += tax_tot
-    stats[v, S_TRADED] += traded
-    stats[v, S_TRADES] += trades
     stats[v, S_WAITED] += waited
     stats[v, S_REBALANCES] += rebalances
     stats[v, S_FRACTIONAL] += fractional
+
+
+@_fn
+def _sell(
+    t: int, n: int, v: int, q: float, cash: float, p: np.ndarray, market: np.ndarray,
+    stamp: np.ndarray, use_stamp: bool, bps: np.ndarray, minc: np.ndarray, fx: np.ndarray,
+    h: np.ndarray, record: bool, r_size: np.ndarray, r_price: np.ndarray, r_comm: np.ndarray,
+    r_tax: np.ndarray, r_value: np.ndarray, r_kind: np.ndarray, r_lots: np.ndarray,
+    kind: int, lots_used: bool, last_day: np.ndarray, stats: np.ndarray,
+) -> float:  # fmt: skip
+    """Execute a sell of ``q`` units of asset n (commission with its minimum, stamp duty of
+    the day's sell side); the new cash."""
+    val = q * p[n]
+    m = market[n]
+    st = stamp[t, m, 1] if use_stamp else 0.0
+    c = bps[v, m] * val
+    if c < minc[v, m] * fx[t, n]:
+        c = minc[v, m] * fx[t, n]
+    cash += val - c - st * val
+    h[n] -= q
+    if abs(h[n]) < 1e-12 * q:
+        h[n] = 0.0
+    stats[v, S_COMMISSION] += c
+    stats[v, S_TAXES] += st * val
+    if t > 0:
+        stats[v, S_TRADED] += val
+    if last_day[n] != t:
+        stats[v, S_TRADES] += 1
+        last_day[n] = t
+    if record:
+        r_size[t, n] -= q
+        r_price[t, n] = p[n]
+        r_comm[t, n] += c
+        r_tax[t, n] += st * val
+        r_value[t, n] += val
+        r_kind[t, n] = kind
+        if kind == K_TRADE:
+            r_lots[t, n] = lots_used
+    return cash
 
 
 @_fn

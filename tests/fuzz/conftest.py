@@ -72,7 +72,10 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
             main(["sweep", "core-satellite", "--grid", "band=0,0.05"])
             os.environ["NAION_JIT"] = "1"  # the compiled kernels too (cached on disk once)
             main(["sweep", "core-satellite", "--grid", "band=0,0.05"])
+            main(["backtest", "core-satellite", "--offline", "--no-save"])
             os.environ.pop("NAION_JIT")
+            # vectorbt's own numba functions compile on first use (a fresh venv: > 10 s)
+            main(["backtest", "core-satellite", "--offline", "--no-save", "--verify"])
             main(["report", "sample-a", "-o", str(root / "warm.html")])
             main(["screen", "--universe", "all-a"])
     finally:

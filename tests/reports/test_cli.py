@@ -71,6 +71,7 @@ def test_metrics_json_and_csv(capsys, runs, tmp_path: Path) -> None:
 
 def test_comparison_via_cli(capsys, runs, tmp_path: Path, no_network) -> None:
     target = tmp_path / "out" / "cmp.html"
+    target.parent.mkdir()  # a missing folder is refused (tests/hardening/test_output.py)
     code, out, err = run_cli(
         ["report", "na-equal", "--compare", "na-cells", "-o", str(target)], capsys
     )

@@ -250,11 +250,14 @@ def backtest_cmd(
 
 def _needed(bt: Any, reg: Any, reader: Any) -> tuple[Any, list[str], list[str], set[str]]:
     """(resolved spec, members, codes to hold data for, their currencies)."""
-    from strategies.engine import asset_members
+    from strategies.engine import asset_members, current_in, membership_dates
     from strategies.panel import member_info, with_successors
 
     spec = bt.resolved_spec()
     codes = asset_members(spec, reg, reader)
+    if bt.start is not None and bt.end is not None:  # names never current need no data
+        dates = membership_dates(spec, reg, bt.ignore_membership_dates)
+        codes = current_in(codes, dates, bt.start, bt.end)[0] or codes
     bench = [reg.canonical(c) for c in spec.benchmark]
     # the store's own all-a universe is what it holds: only the benchmark may need fetching
     held = bench if spec.universe_name() == "all-a" else with_successors(codes, reg) + bench

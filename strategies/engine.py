@@ -234,6 +234,30 @@ def membership_dates(
     return {m.code: (m.since, m.until) for m in reg.universe(name).members}
 
 
+def current_in(
+    members: list[str], dates: Mapping[str, tuple[dt.date | None, dt.date | None]],
+    start: dt.date, end: dt.date,
+) -> tuple[list[str], list[str]]:  # fmt: skip
+    """(members current on some day of [start, end], the others): a name that joins its
+    universe after the window, or left before it, is never held, so the run needs no data
+    for it."""
+    keep: list[str] = []
+    outside: list[str] = []
+    for c in members:
+        since, until = dates.get(c, (None, None))
+        current = (since is None or since <= end) and (until is None or until >= start)
+        (keep if current else outside).append(c)
+    return keep, outside
+
+
+def outside_note(outside: list[str], start: dt.date, end: dt.date) -> str:
+    shown = ", ".join(outside[:6]) + ("…" if len(outside) > 6 else "")
+    return (
+        f"{len(outside)} member{'s are' if len(outside) > 1 else ' is'} not current between "
+        f"{start} and {end} (membership dates), so never held and not read: {shown}"
+    )
+
+
 def _date(x: Any) -> dt.date:
     from strategies.panel import _date as d
 
@@ -382,11 +406,20 @@ def simulate(
     from strategies.kernel import Variants, run
     from strategies.panel import load_panel
 
+    dates = membership_dates(spec, reg, ignore_membership)
+    members, outside = current_in(members, dates, start, end)
+    if not members:
+        raise InputError(
+            f"no member of {spec.universe_name()} is current between {start} and {end}",
+            hint="pick a window after its members joined, or add --ignore-membership-dates",
+        )
     panel = load_panel(
         reader, reg, members, start, end, spec.base_currency, spec.benchmark, allow_partial,
-        spec.lots, history=history, membership=membership_dates(spec, reg, ignore_membership),
+        spec.lots, history=history, membership=dates,
     )  # fmt: skip
     notes = list(panel.notes)
+    if outside:
+        notes.append(outside_note(outside, start, end))
     ctx = context_of(panel, reader, reg, notes, ignore_membership)
     step(f"{spec.type} targets of {len(panel.codes):,} names")
     days, tgt = schedule(spec, ctx)

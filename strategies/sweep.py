@@ -150,7 +150,15 @@ def _run_sweep(
 
     from naion.progress import step
     from strategies import kernel as K
-    from strategies.engine import asset_members, context_of, execution, market_of, schedule
+    from strategies.engine import (
+        asset_members,
+        context_of,
+        current_in,
+        execution,
+        market_of,
+        outside_note,
+        schedule,
+    )
     from strategies.engine import membership_dates as dates_of
     from strategies.metrics import metrics_columns, periods_per_year
     from strategies.panel import load_panel
@@ -176,10 +184,19 @@ def _run_sweep(
                              hint="run the other member sets as separate sweeps")  # fmt: skip
     e_specs = [variant(dict(zip(ekeys, c, strict=True)))
                for c in itertools.product(*(grid[k] for k in ekeys))]  # fmt: skip
+    dates = dates_of(spec, reg, ignore_membership)
+    members, outside = current_in(members, dates, start, end)
+    if not members:
+        raise InputError(
+            f"no member of {spec.universe_name()} is current between {start} and {end}",
+            hint="pick a window after its members joined, or add --ignore-membership-dates",
+        )
     panel = load_panel(reader, reg, members, start, end, spec.base_currency, spec.benchmark,
                        allow_partial, any(s.lots for s in e_specs), history=history,
-                       membership=dates_of(spec, reg, ignore_membership))  # fmt: skip
+                       membership=dates)  # fmt: skip
     notes = list(panel.notes)
+    if outside:
+        notes.append(outside_note(outside, start, end))
     t0 = time.perf_counter()
     ctx = context_of(panel, reader, reg, notes, ignore_membership)
     T = len(panel.dates)

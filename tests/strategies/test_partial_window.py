@@ -143,3 +143,30 @@ def test_capital_too_small_for_any_lot_is_said(
     result = json.loads(out)
     assert result["trades"] == 0 and result["final_equity"] == 1000.0
     assert any(n.startswith("no order was placed: CNY 1,000 of capital") for n in result["notes"])
+
+
+def test_a_member_joining_after_the_window_needs_no_data(
+    planted: Path, naion_home: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """1211.HK joins the universe in 2024: a 2023 run neither holds it nor needs HKD rates."""
+    from tests.helpers import write
+
+    write(
+        naion_home / "universes" / "later.yaml",
+        "name: later\ntitle: Later\nsegments: {a: {title: A}, b: {title: B}}\nmembers:\n"
+        "  - {code: 300750.SZ, segment: a}\n"
+        "  - {code: 1211.HK, segment: b, since: 2024-01-02}\n",
+    )
+    user_strategy(
+        naion_home, "seq", "name: seq\ntitle: S\ntype: segment-equal\nuniverse: later\n"
+        "rebalance: {calendar: M}\n",
+    )  # fmt: skip
+    args = ["backtest", "seq", "--start", "2023-02-01", "--end", "2023-12-29", "--offline"]
+    code, out, err = run_cli([*args, "-f", "json"], capsys)
+    assert code == 0, err
+    result = json.loads(out)
+    assert result["end"] == "2023-12-29"
+    assert any(n.startswith("1 member is not current between 2023-02-01 and 2023-12-29")
+               and "1211.HK" in n for n in result["notes"])  # fmt: skip
+    code, out, err = run_cli([*args, "--ignore-membership-dates", "-f", "json"], capsys)
+    assert code == 2 and "HKD" in err  # held from the start: its rates are needed

@@ -42,26 +42,27 @@ _state: dict[str, str | None] = {}
 def configure(candidates: Sequence[Path] | None = None) -> str | None:
     """Set matplotlib's fonts; returns the CJK family used or None.
 
-    Idempotent (the first call decides), unless ``candidates`` is given (tests use it to
-    force the no-CJK path).
+    The first call decides the family, unless ``candidates`` is given (tests use it to force
+    the no-CJK path); every call applies the settings.
     """
-    if "cjk" in _state and candidates is None:
-        return _state["cjk"]
     logging.getLogger("matplotlib.font_manager").setLevel(logging.ERROR)
     os.environ.setdefault("MPLBACKEND", "Agg")
     import matplotlib
     from matplotlib import font_manager
 
-    family = None
-    for path in CJK_FONTS if candidates is None else candidates:
-        if not Path(path).is_file():
-            continue
-        try:
-            font_manager.fontManager.addfont(str(path))
-            family = font_manager.FontProperties(fname=str(path)).get_name()
-        except (OSError, RuntimeError, ValueError):
-            continue
-        break
+    if "cjk" in _state and candidates is None:
+        family = _state["cjk"]  # found once; the settings are applied again (another
+    else:  # library may have reset matplotlib's rcParams since)
+        family = None
+        for path in CJK_FONTS if candidates is None else candidates:
+            if not Path(path).is_file():
+                continue
+            try:
+                font_manager.fontManager.addfont(str(path))
+                family = font_manager.FontProperties(fname=str(path)).get_name()
+            except (OSError, RuntimeError, ValueError):
+                continue
+            break
     families = [family, FALLBACK] if family else [FALLBACK]
     matplotlib.rcParams["font.family"] = families
     matplotlib.rcParams["font.sans-serif"] = [*families, "sans-serif"]

@@ -3,7 +3,7 @@ one run and a thousand sweep variants alike (:func:`metrics_columns`).
 
 The daily return series of a run starts with the first day's return against the starting
 capital (so the costs of the initial purchases count), then close-to-close. With P the
-run's trading days per year (rows / calendar years, also passed to quantstats):
+run's trading days per year (rows / calendar years; the tests give quantstats the same P):
 
     total_return  = final equity / capital - 1
     cagr          = (final equity / capital) ** (P / number of returns) - 1

@@ -5,7 +5,7 @@
     naion report --list [--format table|csv|json]          the saved runs
     naion report RUN_ID --metrics [--format csv|json] [--output FILE]
 
-Heavy libraries (pandas; matplotlib for the thesis page) load inside the command only.
+Heavy libraries (pandas) load inside the command only.
 """
 
 from __future__ import annotations

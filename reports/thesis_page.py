@@ -15,151 +15,103 @@ from typing import TYPE_CHECKING, Any
 from naion import html as h
 
 if TYPE_CHECKING:
-    import numpy as np
     import pandas as pd
-    from matplotlib.axes import Axes
 
     from screener.thesis.baskets import Basket
     from screener.thesis.signal import Signal
 
-UNAVAILABLE = "#d0d5dc"
+UNAVAILABLE_LABEL = "signal unavailable"
 _CSS = """
-figure.chart svg { width: 100%; height: auto; display: block; }
 .warn { border-left: 4px solid #b54708; background: #fffaeb; padding: 8px 12px; margin: 12px 0; }
 .small { color: var(--muted); font-size: 12px; }
 """
 
 
-def _stretches(mask: np.ndarray) -> list[tuple[int, int]]:
-    import numpy as np
-
-    if not len(mask) or not mask.any():
-        return []
-    edges = np.diff(np.concatenate([[0], mask.astype(np.int8), [0]]))
-    return list(zip(np.flatnonzero(edges == 1), np.flatnonzero(edges == -1) - 1, strict=True))
-
-
-def _date_axis(ax: Axes) -> None:
-    import matplotlib.dates as mdates
-
-    loc = mdates.AutoDateLocator(minticks=4, maxticks=10)
-    ax.xaxis.set_major_locator(loc)
-    ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(loc))
-
-
-def _shade_unavailable(ax: Axes, dates: pd.DatetimeIndex, available: np.ndarray) -> bool:
-    """Grey bands over the dates without a signal; True if there were any."""
+def _dates(sig: Signal) -> pd.DatetimeIndex:
     import pandas as pd
 
-    spans = _stretches(~available)
-    for i, (lo, hi) in enumerate(spans):
-        right = dates[hi + 1] if hi + 1 < len(dates) else dates[hi] + pd.Timedelta(days=1)
-        ax.axvspan(
-            dates[lo],
-            right,
-            color=UNAVAILABLE,
-            alpha=0.6,
-            linewidth=0,
-            label="signal unavailable" if i == 0 else None,
-        )
-    return bool(spans)
+    return pd.DatetimeIndex(sig.frame["date"])
 
 
-def _span(ax: Axes, dates: pd.DatetimeIndex) -> None:
+def _x_range(dates: pd.DatetimeIndex) -> tuple[pd.Timestamp, pd.Timestamp] | None:
     """The same x range on every chart of the page: the signal's first to last date."""
-    if len(dates):
-        ax.set_xlim(dates[0], dates[-1])
+    return (dates[0], dates[-1]) if len(dates) else None
 
 
-def _legend(ax: Axes) -> None:
-    ax.legend(loc="upper left", bbox_to_anchor=(1.005, 1.0), fontsize=8.5, frameon=False)
+def _unavailable(sig: Signal) -> list[tuple[pd.Timestamp, pd.Timestamp]]:
+    import pandas as pd
+
+    from reports.performance import false_spans
+
+    flags = pd.Series(sig.frame["available"].to_numpy(dtype=bool), index=_dates(sig))
+    return false_spans(flags)
 
 
-def price_chart(sig: Signal) -> str:
+def price_chart(sig: Signal, caption: str = "") -> str:
     """Lithium carbonate (CNY/t) by series, the parity price, unavailable stretches."""
     import numpy as np
     import pandas as pd
-    from matplotlib.ticker import FuncFormatter
 
-    from reports.charts import PALETTE, new_figure, to_svg
+    from reports import svg
 
     f = sig.frame
-    dates = pd.DatetimeIndex(f["date"])
-    price = f["li2co3_cny_per_t"].to_numpy(dtype="float64", na_value=np.nan)
-    fig, ax = new_figure(3.4)
-    for i, sid in enumerate(sig.model.price.series):
+    dates = _dates(sig)
+    price = pd.Series(f["li2co3_cny_per_t"].to_numpy(dtype="float64", na_value=np.nan), dates)
+    lines = {}
+    for sid in sig.model.price.series:
         mine = (f["series"] == sid).to_numpy()
-        if not (mine & np.isfinite(price)).any():
-            continue
-        y = np.where(mine, price, np.nan)
-        ax.plot(dates, y, color=PALETTE[i % len(PALETTE)], linewidth=1.4, label=sid)
-    ax.axhline(
-        sig.model.parity,
-        color="#7a8591",
-        linewidth=1.0,
-        linestyle=(0, (4, 2)),
-        label=f"parity {sig.model.parity:,.0f}",
+        if (mine & np.isfinite(price.to_numpy())).any():
+            lines[sid] = price.where(mine)
+    parity = f"parity {sig.model.parity:,.0f} CNY/t"
+    lines[parity] = pd.Series(float(sig.model.parity), index=dates)
+    return svg.line_chart(
+        lines,
+        "Lithium carbonate price used (CNY/t)",
+        dashed=(parity,),
+        x_range=_x_range(dates),
+        shade=_unavailable(sig),
+        shade_label=UNAVAILABLE_LABEL,
+        caption=caption,
+        fig_id="chart-li2co3",
     )
-    _shade_unavailable(ax, dates, f["available"].to_numpy(dtype=bool))
-    ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:,.0f}"))
-    ax.set_ylabel("CNY/t", fontsize=9)
-    _span(ax, dates)
-    ax.set_title("Lithium carbonate price used", loc="left", fontsize=11, fontweight="bold")
-    _date_axis(ax)
-    _legend(ax)
-    return to_svg(fig)
 
 
-def advantage_chart(sig: Signal) -> str:
+def advantage_chart(sig: Signal, caption: str = "") -> str:
     """The Na-ion cost advantage (CNY/Wh) over time, zero line, unavailable stretches."""
     import numpy as np
     import pandas as pd
 
-    from reports.charts import PALETTE, new_figure, to_svg
+    from reports import svg
 
-    f = sig.frame
-    dates = pd.DatetimeIndex(f["date"])
-    adv = f["advantage_cny_per_wh"].to_numpy(dtype="float64", na_value=np.nan)
-    fig, ax = new_figure(3.0)
-    ax.plot(dates, adv, color=PALETTE[2], linewidth=1.4, label="Na-ion advantage")
-    ax.fill_between(dates, adv, 0.0, where=np.isfinite(adv), color=PALETTE[2], alpha=0.12)
-    ax.axhline(0.0, color="#7a8591", linewidth=0.8)
-    _shade_unavailable(ax, dates, f["available"].to_numpy(dtype=bool))
-    ax.set_ylabel("CNY/Wh", fontsize=9)
-    _span(ax, dates)
-    ax.set_title(
-        "Na-ion cell cost advantage over LFP (model)", loc="left", fontsize=11, fontweight="bold"
+    dates = _dates(sig)
+    adv = sig.frame["advantage_cny_per_wh"].to_numpy(dtype="float64", na_value=np.nan)
+    return svg.line_chart(
+        {"Na-ion advantage (CNY/Wh)": pd.Series(adv, index=dates)},
+        "Na-ion cell cost advantage over LFP (model)",
+        baseline=0.0,
+        x_range=_x_range(dates),
+        shade=_unavailable(sig),
+        shade_label=UNAVAILABLE_LABEL,
+        caption=caption,
+        fig_id="chart-advantage",
     )
-    _date_axis(ax)
-    _legend(ax)
-    return to_svg(fig)
 
 
-def basket_chart(baskets: Sequence[Basket], span: pd.DatetimeIndex | None = None) -> str:
+def basket_chart(
+    baskets: Sequence[Basket], span: pd.DatetimeIndex | None = None, caption: str = ""
+) -> str:
     """Basket levels (100 on each basket's first priced day); gaps stay gaps."""
-    import numpy as np
+    from reports import svg
 
-    from reports.charts import PALETTE, new_figure, to_svg
-
-    fig, ax = new_figure(3.4)
-    for i, b in enumerate(baskets):
-        y = b.level.to_numpy(dtype="float64", na_value=np.nan)
-        ax.plot(b.level.index, y, color=PALETTE[i % len(PALETTE)], linewidth=1.4, label=b.name)
-    ax.axhline(100.0, color="#7a8591", linewidth=0.8)
     base = baskets[0].base if baskets else ""
-    ax.set_ylabel(f"level ({base}, start = 100)", fontsize=9)
-    if span is not None:
-        _span(ax, span)
-    ax.set_title(
-        "Equal-weight baskets (a chart, not a backtest)", loc="left", fontsize=11, fontweight="bold"
+    return svg.line_chart(
+        {b.name: b.level.astype("float64") for b in baskets},
+        f"Equal-weight baskets, level in {base} (start = 100; a chart, not a backtest)",
+        baseline=100.0,
+        x_range=_x_range(span) if span is not None else None,
+        caption=caption,
+        fig_id="chart-baskets",
     )
-    _date_axis(ax)
-    _legend(ax)
-    return to_svg(fig)
-
-
-def _figure(svg: str, caption: str) -> str:
-    return f'<figure class="chart">{svg}<figcaption>{h.esc(caption)}</figcaption></figure>'
 
 
 def _fmt(v: Any, spec: str, suffix: str = "") -> str:
@@ -289,7 +241,9 @@ def render(
     subtitle = f"{first} to {last} · model {sig.model.name}"
     if base:
         subtitle += f" · baskets in {base}"
-    body = [f"<style>{_CSS}</style>", "<h2>Latest</h2>", _latest(sig)]
+    from reports import svg
+
+    body = [f"<style>{svg.CSS}{_CSS}</style>", "<h2>Latest</h2>", _latest(sig)]
     if not bool(f["available"].all()):
         off = int((~f["available"]).sum())
         body.append(
@@ -303,21 +257,22 @@ def render(
         )
     body += [
         "<h2>Signal</h2>",
-        _figure(
-            price_chart(sig),
+        price_chart(
+            sig,
             "The composite price: each date uses the freshest price of the listed series"
             " (the first on a tie), never older than the stale limit; series are not rescaled.",
         ),
-        _figure(
-            advantage_chart(sig),
+        advantage_chart(
+            sig,
             "advantage = a + b x price; positive: a Na-ion cell is cheaper than an LFP cell.",
         ),
     ]
     if baskets:
         body += [
             "<h2>Baskets</h2>",
-            _figure(
-                basket_chart(baskets, pd.DatetimeIndex(f["date"])),
+            basket_chart(
+                baskets,
+                pd.DatetimeIndex(f["date"]),
                 conventions or "equal weight, rebalanced daily",
             ),
             h.meta_list({b.name: _basket_summary(b) for b in baskets}),

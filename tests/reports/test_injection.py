@@ -8,7 +8,6 @@ from __future__ import annotations
 import dataclasses
 from pathlib import Path
 
-import pandas as pd
 import pytest
 
 from naion.html import SORT_JS
@@ -129,13 +128,3 @@ def test_chromium_dom_has_no_injected_element(pages, chromium: Path, tmp_path: P
         assert 'data-pwned="' not in dom, name  # no payload script or handler ran
         assert problems(dom, (SORT_JS,)) == [], name
         assert "<img" not in dom, name
-
-
-def test_matplotlib_titles_are_escaped() -> None:
-    """reports.charts (matplotlib) draws a `$` label literally instead of parsing mathtext."""
-    from reports import charts
-
-    idx = pd.bdate_range("2024-01-01", periods=3)
-    svg = charts.line_chart({"$\\frac{1}{0": pd.Series([1.0, 2.0, 3.0], index=idx)}, "$5 $x")
-    assert "<svg" in svg and "<img" not in svg
-    assert charts.text("a $b$") == "a \\$b\\$"

@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from reports.fonts import quiet
+from tests.reports.quiet import quiet
 
 
 def hand_metrics(equity: pd.Series, capital: float, periods: float) -> dict[str, float]:

@@ -85,7 +85,7 @@ def test_title_is_one_line_of_three_parts_and_data_as_of_is_the_last_day(built) 
 def test_key_figures_strategy_first_and_equal_to_hand_and_quantstats(built) -> None:
     import quantstats as qs
 
-    from reports.fonts import quiet
+    from tests.reports.quiet import quiet
 
     run = built.runs["a"]
     text = built.tearsheet.read_text(encoding="utf-8")

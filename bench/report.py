@@ -12,8 +12,8 @@ holds on a busy machine:
   fresh       `naion report RUN --output FILE` in a new process (imports included)
   compare     `naion report RUN -c RUN2 -c RUN3 --output FILE` in a new process
   in-process  load_run(RUN) + tearsheet_html(run) (what a warm process pays)
-  fonts       what reports/fonts.py costs the report: whether the fresh process imported
-              matplotlib or quantstats at all
+  heavy       whether the fresh process imported matplotlib or quantstats at all (font
+              set-up included: the report draws SVG itself, so it should import neither)
 
 Goal: fresh <= 1.3 x reference.
 """
@@ -138,7 +138,7 @@ def main() -> None:
     )
     print(f"compare     naion report 3 runs -o FILE     best {t_cmp:5.2f} s  ({fmt(all_cmp)})")
     print(f"in-process  load_run + tearsheet_html      best {t_in:5.2f} s  ({fmt(all_in)})")
-    print(f"fonts       heavy modules the report imported: {loaded}")
+    print(f"heavy       heavy modules the report imported: {loaded}")
     ok = "OK" if ratio <= GOAL else "MISSED"
     print(f"ratio       fresh / reference = {ratio:.2f} x   goal <= {GOAL} x: {ok}")
     print(f"            compare / reference = {t_cmp / t_ref:.2f} x")

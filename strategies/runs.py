@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import math
 import os
 import re
 import shutil
@@ -343,6 +344,10 @@ def _read_info(folder: Path) -> dict[str, Any]:
     cap = info.get("capital")
     if cap is not None and (isinstance(cap, bool) or not isinstance(cap, (int, float))):
         raise _Bad("run.json: capital is not a number")
+    if cap is not None and not (math.isfinite(cap) and cap > 0):
+        raise _Bad(f"run.json: capital {cap!r} is not a positive amount")
+    if info["start"] > info["end"]:
+        raise _Bad(f"run.json: start {info['start']} is after end {info['end']}")
     for key in ("title", "benchmark", "data_as_of", "type"):
         if info.get(key) is not None and not isinstance(info[key], str):
             raise _Bad(f"run.json: {key} is not text")
@@ -494,6 +499,12 @@ def load_run(run_id: str) -> SavedRun:
     try:
         info = _read_info(folder)
         equity, bench = _read_equity(folder)
+        first, last = equity.index[0].date().isoformat(), equity.index[-1].date().isoformat()
+        if first < info["start"] or last > info["end"]:
+            raise _Bad(
+                f"equity.csv runs {first} → {last}, outside the run's {info['start']} → "
+                f"{info['end']} (run.json)"
+            )
         weights = _numeric(_dated(_read_csv(folder, "weights.csv"), "weights.csv"), "weights.csv")
         targets = _numeric(
             _dated(_read_csv(folder, "targets.csv"), "targets.csv", allow_empty=True),

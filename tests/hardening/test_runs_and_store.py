@@ -211,3 +211,31 @@ def test_a_corrupt_store_is_one_line_naming_the_file_and_the_way_back(
     assert f"the store {planted} is corrupt or truncated" in line
     assert "restore it from a backup, or move it aside" in line
     assert planted.read_bytes() == before
+
+
+@pytest.mark.parametrize(
+    ("edit", "message"),
+    [
+        ({"capital": -5}, "capital -5 is not a positive amount"),
+        ({"capital": 0}, "capital 0 is not a positive amount"),
+        ({"start": "2099-01-01", "end": "2099-12-31"}, "equity.csv runs 2019-01-02"),
+        ({"start": "2021-01-01", "end": "2020-01-01"}, "start 2021-01-01 is after end 2020-01-01"),
+    ],
+)
+def test_a_hand_edited_run_json_out_of_range_is_one_line(
+    two_runs: Path, edit: dict[str, object], message: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = two_runs / "victim" / "run.json"
+    info = json.loads(path.read_text(encoding="utf-8"))
+    path.write_text(json.dumps({**info, **edit}), encoding="utf-8")
+    page = two_runs.parent / "victim.html"
+    for args in (
+        ["report", "victim", "--metrics", "-f", "json"],
+        ["report", "victim", "-o", str(page)],
+    ):
+        code, out, err = run_cli(args, capsys)
+        line = one_error_line(code, out, err)
+        assert "saved run 'victim' is unreadable" in line and message in line, line
+    assert not page.exists()
+    code, out, _ = run_cli(["report", "good", "--metrics", "-f", "json"], capsys)
+    assert code == 0

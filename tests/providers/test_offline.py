@@ -2,30 +2,14 @@
 
 from __future__ import annotations
 
-import socket
-
 import pytest
 import requests
-from urllib3.exceptions import MaxRetryError, NameResolutionError
 
 from naion.errors import ProviderError
 from naion.providers.base import RetryPolicy, SecurityRef
+from tests.helpers import dns_failure
 
 from .conftest import EM_KLINE, TX_FIRST_DATE
-
-
-def _dns_failure(url: str) -> requests.ConnectionError:
-    """What requests raises on a machine without network (urllib3 2.x shape)."""
-    try:
-        try:
-            raise socket.gaierror(-2, "Name or service not known")
-        except socket.gaierror as cause:
-            raise NameResolutionError("push2his.eastmoney.com", None, cause) from cause
-    except NameResolutionError as inner:
-        try:
-            raise MaxRetryError(None, url, inner) from inner
-        except MaxRetryError as outer:
-            return requests.ConnectionError(outer)
 
 
 def test_offline_fails_once_without_sleeping(rsps, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -35,8 +19,8 @@ def test_offline_fails_once_without_sleeping(rsps, monkeypatch: pytest.MonkeyPat
 
     slept: list[float] = []
     monkeypatch.setattr(akshare.utils.request.time, "sleep", slept.append)
-    rsps.add(rsps.GET, EM_KLINE, body=_dns_failure(EM_KLINE))
-    rsps.add(rsps.GET, TX_FIRST_DATE, body=_dns_failure(TX_FIRST_DATE))
+    rsps.add(rsps.GET, EM_KLINE, body=dns_failure(EM_KLINE))
+    rsps.add(rsps.GET, TX_FIRST_DATE, body=dns_failure(TX_FIRST_DATE))
     provider = AkshareProvider(retry=RetryPolicy(sleep=slept.append), timeout=5.0)
     import datetime as dt
 

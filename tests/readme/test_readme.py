@@ -12,17 +12,14 @@ import os
 import re
 import shlex
 import shutil
-import socket
 import textwrap
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import requests
-from urllib3.exceptions import MaxRetryError, NameResolutionError
 
 from tests.conftest import REAL, REPO
+from tests.helpers import network_down
 
 README = (REPO / "README.md").read_text(encoding="utf-8")
 
@@ -74,32 +71,9 @@ def test_the_readme_has_examples() -> None:
     assert "naion data import --snapshot" in [ln.split("#")[0].strip() for ln in LINES]
 
 
-def _dns_failure() -> requests.ConnectionError:
-    try:
-        try:
-            raise socket.gaierror(-2, "Name or service not known")
-        except socket.gaierror as cause:
-            raise NameResolutionError("push2.eastmoney.com", None, cause) from cause
-    except NameResolutionError as inner:
-        try:
-            raise MaxRetryError(None, "http://x", inner) from inner
-        except MaxRetryError as outer:
-            return requests.ConnectionError(outer)
-
-
 @pytest.fixture
 def no_network(monkeypatch: pytest.MonkeyPatch) -> None:
-    import akshare.utils.request
-
-    from naion.providers import akshare_provider
-
-    def send(self: object, request: object, **kwargs: object) -> None:
-        raise _dns_failure()
-
-    monkeypatch.setattr(requests.adapters.HTTPAdapter, "send", send)
-    monkeypatch.setattr(akshare_provider._Network, "down_since", None)
-    monkeypatch.setattr(time, "sleep", lambda seconds: None)
-    monkeypatch.setattr(akshare.utils.request.time, "sleep", lambda seconds: None)
+    network_down(monkeypatch)
 
 
 @pytest.fixture(scope="module")

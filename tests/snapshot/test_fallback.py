@@ -5,55 +5,25 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import socket
 import time
 from pathlib import Path
 
 import pytest
 import requests
-from urllib3.exceptions import MaxRetryError, NameResolutionError
 
 from naion import snapshot
 from naion.store import Store
-from tests.helpers import run_cli
+from tests.helpers import network_down, run_cli
 
 pytestmark = pytest.mark.skipif(not snapshot.available(), reason="no bundled snapshot")
 
 ARGS = ["backtest", "core-satellite", "-f", "json"]
 
 
-def _dns_failure() -> requests.ConnectionError:
-    """What requests raises on a machine without network (urllib3 2.x shape)."""
-    try:
-        try:
-            raise socket.gaierror(-2, "Name or service not known")
-        except socket.gaierror as cause:
-            raise NameResolutionError("push2his.eastmoney.com", None, cause) from cause
-    except NameResolutionError as inner:
-        try:
-            raise MaxRetryError(None, "http://x", inner) from inner
-        except MaxRetryError as outer:
-            return requests.ConnectionError(outer)
-
-
 @pytest.fixture
 def requests_seen(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     """Every HTTP request fails as on a machine without network; returns the URLs tried."""
-    import akshare.utils.request
-
-    from naion.providers import akshare_provider
-
-    seen: list[str] = []
-
-    def send(self: object, request: requests.PreparedRequest, **kwargs: object) -> None:
-        seen.append(str(request.url))
-        raise _dns_failure()
-
-    monkeypatch.setattr(requests.adapters.HTTPAdapter, "send", send)
-    monkeypatch.setattr(akshare_provider._Network, "down_since", None)
-    monkeypatch.setattr(time, "sleep", lambda seconds: None)
-    monkeypatch.setattr(akshare.utils.request.time, "sleep", lambda seconds: None)
-    return seen
+    return network_down(monkeypatch)
 
 
 def test_no_network_seeds_from_the_snapshot_and_says_so_once(

@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from naion.errors import InputError
+from naion.progress import spinner
 
 if TYPE_CHECKING:
     import datetime as dt
@@ -112,6 +113,7 @@ def _text(value: Any) -> str:
     return repr(value) if isinstance(value, float) else str(value)
 
 
+@spinner("sweep")
 def run_sweep(
     spec: StrategySpec,
     reader: Reader,
@@ -126,25 +128,6 @@ def run_sweep(
 ) -> SweepResult:
     """Every variant of ``grid`` over [start, end]; ``progress(done, total)`` after each chunk
     of variants (a spinner on a terminal names each step too)."""
-    from naion.progress import spinner
-
-    with spinner("sweep"):
-        return _run_sweep(spec, reader, reg, grid, start, end, allow_partial,
-                          ignore_membership, progress, history)  # fmt: skip
-
-
-def _run_sweep(
-    spec: StrategySpec,
-    reader: Reader,
-    reg: Registry,
-    grid: dict[str, list[Any]],
-    start: dt.date,
-    end: dt.date,
-    allow_partial: bool = False,
-    ignore_membership: bool = False,
-    progress: Callable[[int, int], None] | None = None,
-    history: Any = None,
-) -> SweepResult:
     import numpy as np
     import pandas as pd
 

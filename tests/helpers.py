@@ -62,3 +62,22 @@ def network_down(monkeypatch: object) -> list[str]:
     mp.setattr(time, "sleep", lambda seconds: None)  # type: ignore[attr-defined]
     mp.setattr(akshare.utils.request.time, "sleep", lambda seconds: None)  # type: ignore[attr-defined]
     return seen
+
+
+def damage_store(store: Path, how: str) -> None:
+    """Damage a store file the way a crash, a bad copy or a user might."""
+    data = store.read_bytes()
+    if how == "garbage":
+        store.write_bytes(b"this is not a database" * 100)
+    elif how == "empty":
+        store.write_bytes(b"")
+    elif how == "half":
+        store.write_bytes(data[: len(data) // 2])
+    elif how == "header only":
+        store.write_bytes(data[:5000])
+    elif how == "a folder":
+        store.unlink()
+        store.mkdir()
+        (store / "x").write_text("x", encoding="utf-8")
+    else:
+        raise ValueError(how)

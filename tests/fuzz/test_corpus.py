@@ -24,6 +24,7 @@ import pytest
 
 from tests.fuzz.conftest import Clock, World
 from tests.fuzz.gen import CLASSES, CORPUS, command_options, expand
+from tests.helpers import damage_store
 
 LIMIT = float(os.environ.get("NAION_FUZZ_LIMIT", "10"))  # seconds per case
 XFAIL: dict[str, str] = json.loads((Path(__file__).with_name("xfail.json")).read_text("utf-8"))
@@ -118,24 +119,6 @@ def store_fingerprint(path: Path) -> str | None:
     return value
 
 
-def damage(store: Path, how: str) -> None:
-    data = store.read_bytes()
-    if how == "garbage":
-        store.write_bytes(b"this is not a database" * 100)
-    elif how == "empty":
-        store.write_bytes(b"")
-    elif how == "half":
-        store.write_bytes(data[: len(data) // 2])
-    elif how == "header only":
-        store.write_bytes(data[:5000])
-    elif how == "a folder":
-        store.unlink()
-        store.mkdir()
-        (store / "x").write_text("x", encoding="utf-8")
-    else:
-        raise ValueError(how)
-
-
 def prepare(c: dict[str, Any], world: World, tmp: Path) -> tuple[Path, Path, Path]:
     home, work = tmp / "home", tmp / "work"
     ignore = shutil.ignore_patterns("store.duckdb*") if c.get("store") == "none" else None
@@ -159,7 +142,7 @@ def prepare(c: dict[str, Any], world: World, tmp: Path) -> tuple[Path, Path, Pat
         else:
             path.write_bytes(expand(spec["text"]).encode("utf-8"))
     if c.get("damage_store"):
-        damage(home / "store.duckdb", c["damage_store"])
+        damage_store(home / "store.duckdb", c["damage_store"])
     return home, work, data
 
 

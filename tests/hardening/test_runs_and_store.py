@@ -11,7 +11,7 @@ from types import SimpleNamespace
 import pytest
 
 from tests.hardening.conftest import one_error_line
-from tests.helpers import run_cli
+from tests.helpers import damage_store, run_cli
 
 
 @pytest.fixture
@@ -175,18 +175,6 @@ def test_run_ids_from_odd_strategy_names_are_plain_names() -> None:
     assert new_run_id("", when) == "run-20240102-030405"
 
 
-def _damage(store: Path, how: str) -> None:
-    data = store.read_bytes()
-    if how == "garbage":
-        store.write_bytes(b"this is not a database" * 100)
-    elif how == "empty":
-        store.write_bytes(b"")
-    elif how == "half":
-        store.write_bytes(data[: len(data) // 2])
-    elif how == "header only":
-        store.write_bytes(data[:5000])
-
-
 @pytest.mark.parametrize("how", ["garbage", "empty", "half", "header only"])
 @pytest.mark.parametrize(
     "args",
@@ -202,7 +190,7 @@ def _damage(store: Path, how: str) -> None:
 def test_a_corrupt_store_is_one_line_naming_the_file_and_the_way_back(
     planted: Path, tmp_path: Path, how: str, args: list[str], capsys: pytest.CaptureFixture[str]
 ) -> None:
-    _damage(planted, how)
+    damage_store(planted, how)
     before = planted.read_bytes()
     empty = tmp_path / "empty"
     empty.mkdir()
